@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Every command lives in its own file under this folder and exports `register(program)`.
+ * Add new ones to this list.
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}

@@ -1,0 +1,6 @@
+export { ClaudeAuthError, ERROR_TABLE, anthropicErrorBody, isClaudeAuthError } from './errors.js';
+export type { AnthropicErrorType, ErrorCode } from './errors.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { configSchema, defaultConfig, PROVIDERS } from './config/schema.js';
+export type { Config, ProviderName } from './config/schema.js';
