@@ -66,20 +66,23 @@ export class HelperProvider implements CredentialProvider {
     }
     const { stdout, stderr, code, timedOut } = await runCommand(command, this.helper.timeout_ms, this.env);
     const key = stdout.trim().split('\n')[0]?.trim() ?? '';
-    const shownStderr = tail(key ? stderr.split(key).join('[key]') : stderr);
+    // whatever the helper printed as the key must not surface in an error, even where it echoes it
+    const mask = (text: string) => (key ? text.split(key).join('[key]') : text);
+    const shownStderr = tail(mask(stderr));
+    const shownCommand = mask(command);
     if (timedOut) {
       throw new ClaudeAuthError('helper_timeout', `the key helper did not finish within ${this.helper.timeout_ms} ms`, {
-        hint: `Check that \`${command}\` runs without prompting, or raise [auth.helper] timeout_ms.${shownStderr ? `\n  helper stderr: ${shownStderr}` : ''}`,
+        hint: `Check that \`${shownCommand}\` runs without prompting, or raise [auth.helper] timeout_ms.${shownStderr ? `\n  helper stderr: ${shownStderr}` : ''}`,
       });
     }
     if (code !== 0) {
       throw new ClaudeAuthError('helper_failed', `the key helper exited with status ${code}`, {
-        hint: `Run \`${command}\` yourself to see why.${shownStderr ? `\n  helper stderr: ${shownStderr}` : ''}`,
+        hint: `Run \`${shownCommand}\` yourself to see why.${shownStderr ? `\n  helper stderr: ${shownStderr}` : ''}`,
       });
     }
     if (!key) {
       throw new ClaudeAuthError('helper_failed', 'the key helper printed nothing on stdout', {
-        hint: `\`${command}\` must print the API key as its first line of output.${shownStderr ? `\n  helper stderr: ${shownStderr}` : ''}`,
+        hint: `\`${shownCommand}\` must print the API key as its first line of output.${shownStderr ? `\n  helper stderr: ${shownStderr}` : ''}`,
       });
     }
     const now = this.clock.now();
