@@ -142,6 +142,14 @@ async function exchange(
         },
       );
     }
+    if (e instanceof oauth.WWWAuthenticateChallengeError) {
+      const body = (await response.json().catch(() => ({}))) as { error?: string; error_description?: string };
+      throw new ClaudeAuthError(
+        'credential_invalid',
+        `the token endpoint ${endpoint} refused the client (HTTP ${e.status}${body.error ? ` ${body.error}` : ''}${body.error_description ? `: ${body.error_description}` : ''})`,
+        { hint: 'Check auth.oauth2.client_id and the secret in the variable client_secret_env names.', cause: e },
+      );
+    }
     const status = response.status;
     throw new ClaudeAuthError(
       'refresh_failed',

@@ -4,7 +4,7 @@ import { ClaudeAuthError } from '../../errors.js';
 import { assertOAuthTargetAllowed } from '../policy.js';
 import { type CredentialStore, oauthEntryId, type StoredOAuthTokens } from '../store.js';
 import type { Credential, CredentialProvider, GetCredentialOptions, ProviderStatus } from '../types.js';
-import { clientCredentialsGrant, type GrantContext, type GrantResult, refreshTokenGrant, type TokenSet } from './grants.js';
+import { clientCredentialsGrant, type GrantContext, type GrantResult, refreshTokenGrant, type TokenSet, tokenEndpoint } from './grants.js';
 
 export interface OAuth2ProviderOptions {
   clock?: Clock;
@@ -52,6 +52,7 @@ export class OAuth2Provider implements CredentialProvider {
         hint: 'Set [auth.oauth2] token_url and client_id in config.toml (see `claude-auth config check`).',
       });
     }
+    tokenEndpoint(config);
     this.clock = options.clock ?? systemClock;
     this.env = options.env ?? process.env;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
