@@ -4,6 +4,7 @@ export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { configSchema, defaultConfig, PROVIDERS } from './config/schema.js';
 export type { Config, ProviderName } from './config/schema.js';
+export * from './config/load.js';
 export {
   createProvider,
   CredentialStore,

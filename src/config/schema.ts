@@ -2,19 +2,20 @@ import { z } from 'zod';
 
 /**
  * The config schema: the specification's `[performance.*]` keys with its defaults, and ours
- * (`[auth]`, `[upstream]`, `[gateway]`, `[state]`). Every key is documented in the README's config
- * table; keep the two in step. Unknown keys are errors (`.strict()`).
+ * (`[auth]`, `[upstream]`, `[gateway]`, `[state]`). Every key is documented in docs/config.md (a test
+ * checks that every key and default appears there); keep the two in step. Unknown keys are errors
+ * (`.strict()`). Messages of custom checks read `expected …`: the loader appends `, got VALUE`.
  */
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const positiveNumber = z.number().positive();
 
-const httpUrl = z
-  .string()
-  .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
-    message: 'expected an http:// or https:// URL',
-  });
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+const httpUrl = z.string().refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), {
+  message: 'expected an http:// or https:// URL',
+});
 
 const cacheSchema = z
   .object({
@@ -49,7 +50,20 @@ const memorySchema = z
     /** The most one agent may reserve, in MB (the specification's per-agent limit). */
     max_agent_memory_mb: positiveNumber.default(50),
   })
-  .strict();
+  .strict()
+  .superRefine((memory, ctx) => {
+    // Both limits are carved out of the global budget, so neither may exceed it.
+    for (const key of ['gc_threshold_mb', 'max_agent_memory_mb'] as const) {
+      if (memory[key] > memory.max_memory_mb) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          input: memory[key],
+          message: `expected at most max_memory_mb (${memory.max_memory_mb})`,
+        });
+      }
+    }
+  });
 
 const monitoringSchema = z
   .object({
@@ -102,7 +116,7 @@ const oauth2Schema = z
     authorize_url: httpUrl.optional(),
     client_id: z.string().min(1).optional(),
     /** Name of the environment variable holding the client secret (never the secret itself). */
-    client_secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+    client_secret_env: envVarName.optional(),
     grant: z.enum(['refresh_token', 'client_credentials']).default('refresh_token'),
     scope: z.string().default(''),
     /** How the access token is sent upstream. */
@@ -118,7 +132,7 @@ const authSchema = z
     /** api_key: an API key in the config file itself (prefer the store or an env var). */
     api_key: z.string().min(1).optional(),
     /** api_key: the environment variable read when the store holds no key. */
-    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('ANTHROPIC_API_KEY'),
+    api_key_env: envVarName.default('ANTHROPIC_API_KEY'),
     helper: helperSchema.prefault({}),
     oauth2: oauth2Schema.prefault({}),
   })
@@ -135,7 +149,7 @@ const gatewaySchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8787),
     /** Required for a non-loopback bind: the token admin routes demand. Prefer admin_token_env. */
-    admin_token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional(),
+    admin_token_env: envVarName.optional(),
   })
   .strict();
 
