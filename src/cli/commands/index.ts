@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { registerConfig } from './config.js';
+import { registerLogin } from './login.js';
+import { registerLogout } from './logout.js';
+import { registerPrintToken } from './printToken.js';
+import { registerStatus } from './status.js';
 
 /**
  * Every command lives in its own file under this folder and exports `register(program)`.
@@ -7,4 +11,8 @@ import { registerConfig } from './config.js';
  */
 export function registerCommands(program: Command): void {
   registerConfig(program);
+  registerLogin(program);
+  registerLogout(program);
+  registerStatus(program);
+  registerPrintToken(program);
 }
