@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { createProvider } from '../credentials/index.js';
 import { CredentialStore } from '../credentials/store.js';
 import type { CredentialProvider } from '../credentials/types.js';
+import { createLogger } from '../log.js';
 import { claudeAuthHome } from '../paths.js';
 
 /** What most commands need: the effective config, the state directory and the credential store. */
@@ -23,7 +24,8 @@ export function cliContext(options: { config?: string }, env: NodeJS.ProcessEnv 
   const config = loadConfigSync(options.config, { env });
   const home = claudeAuthHome(env);
   const store = new CredentialStore(home);
-  return { config, home, store, provider: () => createProvider(config, { home, env, store }) };
+  const log = createLogger(env.CLAUDE_AUTH_LOG_LEVEL);
+  return { config, home, store, provider: () => createProvider(config, { home, env, store, log }) };
 }
 
 /** Reads a secret piped on stdin (first non-empty line, trimmed). */

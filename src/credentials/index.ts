@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { HelperProvider } from './helperProvider.js';
@@ -11,6 +12,7 @@ export interface ProviderContext {
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   store?: CredentialStore;
+  log?: Logger;
 }
 
 /** The provider `[auth] provider` names, over the store in `home`. */
@@ -24,7 +26,7 @@ export function createProvider(config: Config, ctx: ProviderContext): Credential
     case 'helper':
       return new HelperProvider(config.auth.helper, clock, env);
     case 'oauth2':
-      return new OAuth2Provider(config.auth.oauth2, store, { clock, env });
+      return new OAuth2Provider(config.auth.oauth2, store, { clock, env, ...(ctx.log ? { log: ctx.log } : {}) });
     case 'claude_code_token':
       return new ClaudeCodeTokenProvider(store, env);
   }

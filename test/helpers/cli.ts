@@ -21,7 +21,7 @@ export interface CliOptions {
 export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const base = { ...process.env };
   for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_AUTH_HOME']) delete base[k];
-  return { ...base, ...env };
+  return { ...base, CLAUDE_AUTH_LOG_LEVEL: 'warn', ...env };
 }
 
 /** Starts the CLI as a real child process. */

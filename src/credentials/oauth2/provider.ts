@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../../clock.js';
 import type { OAuth2Config } from '../../config/schema.js';
 import { ClaudeAuthError } from '../../errors.js';
@@ -11,6 +12,8 @@ export interface OAuth2ProviderOptions {
   env?: NodeJS.ProcessEnv;
   /** Abort a token request after this long (default 15 s). */
   requestTimeoutMs?: number;
+  /** Where refresh decisions are logged (never a token: the logger redacts, and we pass none). */
+  log?: Logger;
 }
 
 /** The refresh margin actually used: the configured one, but at most a quarter of a short token's life. */
@@ -40,6 +43,7 @@ export class OAuth2Provider implements CredentialProvider {
   /** The last entry this process saw, so a warm path does not touch the disk. */
   private current: StoredOAuthTokens | undefined;
   private inFlight: Promise<Credential> | null = null;
+  private readonly log: Logger | undefined;
 
   constructor(
     private readonly config: OAuth2Config,
@@ -56,6 +60,7 @@ export class OAuth2Provider implements CredentialProvider {
     this.clock = options.clock ?? systemClock;
     this.env = options.env ?? process.env;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.log = options.log;
     this.entryId = oauthEntryId(config.token_url, config.client_id);
   }
 
@@ -150,9 +155,17 @@ export class OAuth2Provider implements CredentialProvider {
         const entries = (data.oauth2 ??= {});
         const cur = entries[this.entryId];
         if (cur?.reauth_required) throw this.reauthError(cur.reauth_required.reason);
-        if (cur && this.isFresh(cur) && (!force || cur.access_token !== staleAccess)) return cur;
+        if (cur && this.isFresh(cur) && (!force || cur.access_token !== staleAccess)) {
+          this.log?.debug({ entry: this.entryId, expires_at: cur.expires_at }, 'adopted a token a peer already refreshed');
+          return cur;
+        }
+        this.log?.debug({ entry: this.entryId, grant: this.config.grant, force }, 'refresh started');
         const result = await this.grant(cur);
-        if (result.ok) return (entries[this.entryId] = this.merge(cur, result.tokens));
+        if (result.ok) {
+          this.log?.debug({ entry: this.entryId, expires_at: result.tokens.expires_at }, 'refresh succeeded; persisted before use');
+          return (entries[this.entryId] = this.merge(cur, result.tokens));
+        }
+        this.log?.warn({ entry: this.entryId, description: result.description }, 'invalid_grant; re-reading the store once');
         // invalid_grant: a writer that does not take our lock may have rotated the token meanwhile
         const reread = this.readEntry();
         if (reread?.refresh_token && reread.refresh_token !== cur?.refresh_token) {
@@ -160,6 +173,7 @@ export class OAuth2Provider implements CredentialProvider {
           if (retry.ok) return (entries[this.entryId] = this.merge(reread, retry.tokens));
         }
         const reason = `the identity provider rejected the refresh token (invalid_grant${result.description ? `: ${result.description}` : ''})`;
+        this.log?.error({ entry: this.entryId }, 're-login required');
         entries[this.entryId] = { ...(reread ?? cur ?? this.blankEntry()), reauth_required: { at: this.clock.now(), reason } };
         return entries[this.entryId] as StoredOAuthTokens;
       });
@@ -170,6 +184,7 @@ export class OAuth2Provider implements CredentialProvider {
       // a refresh that failed for a passing reason leaves a still-valid token usable
       const fallback = this.current;
       if (e instanceof ClaudeAuthError && isTransient(e) && fallback && this.isUsable(fallback) && !force) {
+        this.log?.warn({ entry: this.entryId, code: e.code }, 'refresh failed; serving the still-valid token');
         return this.toCredential(fallback);
       }
       throw e;
