@@ -17,3 +17,4 @@ export {
   describeSecret,
 } from './credentials/index.js';
 export type { Credential, CredentialKind, CredentialProvider, CredentialState, ProviderStatus } from './credentials/index.js';
+export * from './simulator/index.js';

@@ -147,7 +147,12 @@ describe('POST /v1/messages', () => {
 
 describe('credentials', () => {
   it('refuses a missing or unknown credential with 401 invalid x-api-key', async () => {
-    for (const headers of [{}, { 'x-api-key': 'sk-ant-api03-unknown' }, { authorization: 'Bearer nope' }]) {
+    const cases: Record<string, string>[] = [
+      {},
+      { 'x-api-key': 'sk-ant-api03-unknown' },
+      { authorization: 'Bearer nope' },
+    ];
+    for (const headers of cases) {
       const r = await post('/v1/messages', body(), headers);
       expect(r.status).toBe(401);
       expect(await r.json()).toEqual({

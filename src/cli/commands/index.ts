@@ -3,6 +3,7 @@ import { registerConfig } from './config.js';
 import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
 import { registerPrintToken } from './printToken.js';
+import { registerSimulate } from './simulate.js';
 import { registerStatus } from './status.js';
 
 /**
@@ -15,4 +16,5 @@ export function registerCommands(program: Command): void {
   registerLogout(program);
   registerStatus(program);
   registerPrintToken(program);
+  registerSimulate(program);
 }
