@@ -1,8 +1,7 @@
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator } from './index.js';
-import { fingerprint } from './stats.js';
+import { fingerprint, startSimulator } from './index.js';
 import type { Faults, Simulator, SimulatorStats } from './types.js';
 
 let sim: Simulator;

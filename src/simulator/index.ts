@@ -1,4 +1,5 @@
 export { startSimulator } from './server.js';
+export { fingerprint } from './stats.js';
 export type {
   Faults,
   FaultsPatch,

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator } from './index.js';
-import { fingerprint } from './stats.js';
+import { fingerprint, startSimulator } from './index.js';
 import type { Simulator } from './types.js';
 
 const KEY = 'sk-ant-api03-test-key';
