@@ -1,20 +1,26 @@
-export { ClaudeAuthError, ERROR_TABLE, anthropicErrorBody, isClaudeAuthError } from './errors.js';
-export type { AnthropicErrorType, ErrorCode } from './errors.js';
-export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
-export { configSchema, defaultConfig, PROVIDERS } from './config/schema.js';
-export type { Config, ProviderName } from './config/schema.js';
+export { systemClock } from './clock.js';
 export * from './config/load.js';
+export type { Config, ProviderName } from './config/schema.js';
+export { configSchema, defaultConfig, PROVIDERS } from './config/schema.js';
+export type {
+  Credential,
+  CredentialKind,
+  CredentialProvider,
+  CredentialState,
+  ProviderStatus,
+} from './credentials/index.js';
 export {
-  createProvider,
-  CredentialStore,
-  OAuth2Provider,
-  HelperProvider,
   ApiKeyProvider,
   ClaudeCodeTokenProvider,
-  upstreamAuthHeaders,
-  isSubscriptionToken,
+  CredentialStore,
+  createProvider,
   describeSecret,
+  HelperProvider,
+  isSubscriptionToken,
+  OAuth2Provider,
+  upstreamAuthHeaders,
 } from './credentials/index.js';
-export type { Credential, CredentialKind, CredentialProvider, CredentialState, ProviderStatus } from './credentials/index.js';
+export type { AnthropicErrorType, ErrorCode } from './errors.js';
+export { anthropicErrorBody, ClaudeAuthError, ERROR_TABLE, isClaudeAuthError } from './errors.js';
 export * from './simulator/index.js';

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 /**
  * Field paths that may hold secrets. pino replaces their values with "[redacted]" wherever they

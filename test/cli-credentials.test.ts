@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,7 +75,9 @@ describe('print-token across processes', () => {
   it('8 processes at once on an expired token: one refresh grant, no invalid_grant, all print the same valid token', async () => {
     writeConfig();
     await seedExpired();
-    const results = await Promise.all(Array.from({ length: 8 }, () => runCli(['print-token'], { env: env() })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => runCli(['print-token'], { env: env() })),
+    );
     for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
     const tokens = new Set(results.map((r) => r.stdout.trim()));
     expect(tokens.size).toBe(1);
@@ -83,7 +94,9 @@ describe('print-token across processes', () => {
     await seedExpired();
     sim.setFaults({ tokenEndpoint: 'hang' });
     const staleMs = 3000;
-    const holder = spawnCli(['print-token'], { env: { ...env(), CLAUDE_AUTH_LOCK_STALE_MS: String(staleMs) } });
+    const holder = spawnCli(['print-token'], {
+      env: { ...env(), CLAUDE_AUTH_LOCK_STALE_MS: String(staleMs) },
+    });
     const lockDir = join(home, 'credentials.json.lock');
     const deadline = Date.now() + 10_000;
     while (!(existsSync(lockDir) && sim.stats().tokenRequests >= 1)) {
@@ -149,13 +162,18 @@ describe('login, status, logout', () => {
   it('login --refresh-token-stdin stores and verifies a refresh token; status --json has the contract fields', async () => {
     writeConfig();
     const { refresh_token } = sim.issueTokens({ clientId: CLIENT });
-    const r = await runCli(['login', '--provider', 'oauth2', '--refresh-token-stdin'], { env: env(), input: `${refresh_token}\n` });
+    const r = await runCli(['login', '--provider', 'oauth2', '--refresh-token-stdin'], {
+      env: env(),
+      input: `${refresh_token}\n`,
+    });
     expect(r, r.stderr).toMatchObject({ code: 0 });
     expect(r.stdout).toContain('Logged in');
     const s = await runCli(['status', '--json'], { env: env() });
     expect(s.code).toBe(0);
     const status = JSON.parse(s.stdout);
-    expect(Object.keys(status)).toEqual(expect.arrayContaining(['provider', 'state', 'expires_at', 'last_refresh_at']));
+    expect(Object.keys(status)).toEqual(
+      expect.arrayContaining(['provider', 'state', 'expires_at', 'last_refresh_at']),
+    );
     expect(status).toMatchObject({ provider: 'oauth2', state: 'valid', store_mode: '0600' });
     expect(Date.parse(status.expires_at)).toBeGreaterThan(Date.now());
     expect(sim.stats().refreshGrants).toBe(1);
@@ -195,8 +213,12 @@ describe('login, status, logout', () => {
       return r;
     };
     expect((await run(['login', '--provider', 'api_key', '--api-key-stdin'], apiKey)).code).toBe(0);
-    expect((await run(['login', '--provider', 'claude_code_token', '--token-stdin'], setupToken)).code).toBe(0);
-    expect((await run(['login', '--provider', 'oauth2', '--refresh-token-stdin'], refresh_token)).code).toBe(0);
+    expect((await run(['login', '--provider', 'claude_code_token', '--token-stdin'], setupToken)).code).toBe(
+      0,
+    );
+    expect((await run(['login', '--provider', 'oauth2', '--refresh-token-stdin'], refresh_token)).code).toBe(
+      0,
+    );
     await run(['status']);
     await run(['status', '--json']);
     await run(['config', 'check']);
@@ -216,7 +238,10 @@ describe('login, status, logout', () => {
     expect(statSync(home).mode & 0o777).toBe(0o700);
     const all = outputs.join('\n');
     const oauthTokens = Object.values(
-      (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')).oauth2 ?? {}) as Record<string, { access_token?: string }>,
+      (JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')).oauth2 ?? {}) as Record<
+        string,
+        { access_token?: string }
+      >,
     ).map((e) => e.access_token);
     for (const secret of [apiKey, setupToken, refresh_token, ...oauthTokens]) {
       if (secret) expect(all).not.toContain(secret);

@@ -17,7 +17,10 @@ export interface CliContext {
 
 /** Adds the `--config FILE` option every config-reading command takes. */
 export function withConfigOption(cmd: Command): Command {
-  return cmd.option('--config <file>', 'config file (default: $CLAUDE_AUTH_HOME/config.toml, else built-in defaults)');
+  return cmd.option(
+    '--config <file>',
+    'config file (default: $CLAUDE_AUTH_HOME/config.toml, else built-in defaults)',
+  );
 }
 
 export function cliContext(options: { config?: string }, env: NodeJS.ProcessEnv = process.env): CliContext {

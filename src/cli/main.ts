@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { registerCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
+import { registerCommands } from './commands/index.js';
 
 const program = new Command('claude-auth')
   .description('Owns every Claude credential for a fleet of agents and hands each agent only what it needs.')

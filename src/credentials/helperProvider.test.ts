@@ -37,9 +37,17 @@ describe('HelperProvider', () => {
     const counter = join(dir, 'runs');
     writeFileSync(counter, '');
     const clock = manualClock();
-    const p = new HelperProvider(helper(`echo run >> ${counter}; printf 'sk-ant-api03-from-helper\\nignored\\n'`, { ttl_ms: 1000 }), clock);
+    const p = new HelperProvider(
+      helper(`echo run >> ${counter}; printf 'sk-ant-api03-from-helper\\nignored\\n'`, { ttl_ms: 1000 }),
+      clock,
+    );
     const a = await p.getCredential();
-    expect(a).toMatchObject({ kind: 'api_key', secret: 'sk-ant-api03-from-helper', source: 'helper', injectAs: 'x-api-key' });
+    expect(a).toMatchObject({
+      kind: 'api_key',
+      secret: 'sk-ant-api03-from-helper',
+      source: 'helper',
+      injectAs: 'x-api-key',
+    });
     await p.getCredential();
     expect(readFileSync(counter, 'utf8').trim().split('\n')).toHaveLength(1);
     clock.advance(1001);
@@ -57,7 +65,9 @@ describe('HelperProvider', () => {
   });
 
   it('a failing helper shows its stderr with the key masked, and its exit status', async () => {
-    const p = new HelperProvider(helper(`echo sk-leaked-123; echo "vault: sk-leaked-123 is sealed" >&2; exit 3`));
+    const p = new HelperProvider(
+      helper(`echo sk-leaked-123; echo "vault: sk-leaked-123 is sealed" >&2; exit 3`),
+    );
     const e = await rejection(p.getCredential());
     expect(e.code).toBe('helper_failed');
     expect(e.message).toContain('status 3');

@@ -60,9 +60,13 @@ export class HelperProvider implements CredentialProvider {
   private async run(): Promise<Credential> {
     const command = this.helper.command;
     if (!command) {
-      throw new ClaudeAuthError('credential_missing', 'auth.provider is "helper" but [auth.helper] command is not set', {
-        hint: 'Set [auth.helper] command = "…" in config.toml: a command that prints the API key on stdout.',
-      });
+      throw new ClaudeAuthError(
+        'credential_missing',
+        'auth.provider is "helper" but [auth.helper] command is not set',
+        {
+          hint: 'Set [auth.helper] command = "…" in config.toml: a command that prints the API key on stdout.',
+        },
+      );
     }
     const { stdout, stderr, code, timedOut } = await runCommand(command, this.helper.timeout_ms, this.env);
     const key = stdout.trim().split('\n')[0]?.trim() ?? '';
@@ -71,9 +75,13 @@ export class HelperProvider implements CredentialProvider {
     const shownStderr = tail(mask(stderr));
     const shownCommand = mask(command);
     if (timedOut) {
-      throw new ClaudeAuthError('helper_timeout', `the key helper did not finish within ${this.helper.timeout_ms} ms`, {
-        hint: `Check that \`${shownCommand}\` runs without prompting, or raise [auth.helper] timeout_ms.${shownStderr ? `\n  helper stderr: ${shownStderr}` : ''}`,
-      });
+      throw new ClaudeAuthError(
+        'helper_timeout',
+        `the key helper did not finish within ${this.helper.timeout_ms} ms`,
+        {
+          hint: `Check that \`${shownCommand}\` runs without prompting, or raise [auth.helper] timeout_ms.${shownStderr ? `\n  helper stderr: ${shownStderr}` : ''}`,
+        },
+      );
     }
     if (code !== 0) {
       throw new ClaudeAuthError('helper_failed', `the key helper exited with status ${code}`, {
@@ -114,7 +122,11 @@ interface CommandResult {
 function runCommand(command: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<CommandResult> {
   return new Promise((resolve) => {
     // its own process group, so a timeout kills the whole pipeline, not only the shell
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    const child = spawn('/bin/sh', ['-c', command], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -26,17 +26,27 @@ export function createProvider(config: Config, ctx: ProviderContext): Credential
     case 'helper':
       return new HelperProvider(config.auth.helper, clock, env);
     case 'oauth2':
-      return new OAuth2Provider(config.auth.oauth2, store, { clock, env, ...(ctx.log ? { log: ctx.log } : {}) });
+      return new OAuth2Provider(config.auth.oauth2, store, {
+        clock,
+        env,
+        ...(ctx.log ? { log: ctx.log } : {}),
+      });
     case 'claude_code_token':
       return new ClaudeCodeTokenProvider(store, env);
   }
 }
 
-export { CredentialStore, oauthEntryId } from './store.js';
-export type { StoreData, StoredOAuthTokens } from './store.js';
 export { HelperProvider } from './helperProvider.js';
 export { OAuth2Provider } from './oauth2/provider.js';
+export { isSubscriptionToken, upstreamAuthHeaders } from './policy.js';
 export { ApiKeyProvider, ClaudeCodeTokenProvider } from './staticProviders.js';
-export { upstreamAuthHeaders, isSubscriptionToken } from './policy.js';
+export type { StoreData, StoredOAuthTokens } from './store.js';
+export { CredentialStore, oauthEntryId } from './store.js';
+export type {
+  Credential,
+  CredentialKind,
+  CredentialProvider,
+  CredentialState,
+  ProviderStatus,
+} from './types.js';
 export { describeSecret } from './types.js';
-export type { Credential, CredentialKind, CredentialProvider, CredentialState, ProviderStatus } from './types.js';

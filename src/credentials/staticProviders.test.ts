@@ -17,7 +17,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const auth = (over: Partial<ReturnType<typeof defaultConfig>['auth']> = {}) => ({ ...defaultConfig().auth, ...over });
+const auth = (over: Partial<ReturnType<typeof defaultConfig>['auth']> = {}) => ({
+  ...defaultConfig().auth,
+  ...over,
+});
 
 describe('ApiKeyProvider', () => {
   it('takes the config key first, then the store, then the named env var', async () => {
@@ -29,7 +32,11 @@ describe('ApiKeyProvider', () => {
     });
     expect(await p().getCredential()).toMatchObject({ secret: 'sk-ant-api03-store', source: 'store' });
     const fromConfig = new ApiKeyProvider(auth({ api_key: 'sk-ant-api03-config' }), store, env);
-    expect(await fromConfig.getCredential()).toMatchObject({ secret: 'sk-ant-api03-config', source: 'config', injectAs: 'x-api-key' });
+    expect(await fromConfig.getCredential()).toMatchObject({
+      secret: 'sk-ant-api03-config',
+      source: 'config',
+      injectAs: 'x-api-key',
+    });
   });
 
   it('with no key anywhere: credential_missing saying how to add one; status "missing"', async () => {
@@ -65,24 +72,46 @@ describe('ClaudeCodeTokenProvider and the policy line', () => {
 
   it('refuses an sk-ant-oat secret whatever kind claims to carry it', () => {
     expect(() =>
-      upstreamAuthHeaders({ kind: 'oauth_access_token', secret: 'sk-ant-oat01-x', expiresAt: null, source: 't', injectAs: 'authorization' }),
+      upstreamAuthHeaders({
+        kind: 'oauth_access_token',
+        secret: 'sk-ant-oat01-x',
+        expiresAt: null,
+        source: 't',
+        injectAs: 'authorization',
+      }),
     ).toThrow(/subscription token/);
   });
 
   it('injects API keys as x-api-key and OAuth tokens as configured', () => {
-    expect(upstreamAuthHeaders({ kind: 'api_key', secret: 'k', expiresAt: null, source: 's', injectAs: 'x-api-key' })).toEqual({
+    expect(
+      upstreamAuthHeaders({
+        kind: 'api_key',
+        secret: 'k',
+        expiresAt: null,
+        source: 's',
+        injectAs: 'x-api-key',
+      }),
+    ).toEqual({
       'x-api-key': 'k',
     });
     expect(
-      upstreamAuthHeaders({ kind: 'oauth_access_token', secret: 't', expiresAt: null, source: 's', injectAs: 'authorization' }),
+      upstreamAuthHeaders({
+        kind: 'oauth_access_token',
+        secret: 't',
+        expiresAt: null,
+        source: 's',
+        injectAs: 'authorization',
+      }),
     ).toEqual({ authorization: 'Bearer t' });
   });
 
   it('refuses OAuth config aimed at Claude.ai or with Claude Code client id', () => {
-    expect(() => assertOAuthTargetAllowed('x', ['https://claude.ai/oauth/authorize'])).toThrow(/does not log in to Claude subscriptions/);
-    expect(() => assertOAuthTargetAllowed('9d1c250a-e61b-44d9-88ed-5944d1962f5e', ['https://idp.example.com/token'])).toThrow(
-      ClaudeAuthError,
+    expect(() => assertOAuthTargetAllowed('x', ['https://claude.ai/oauth/authorize'])).toThrow(
+      /does not log in to Claude subscriptions/,
     );
+    expect(() =>
+      assertOAuthTargetAllowed('9d1c250a-e61b-44d9-88ed-5944d1962f5e', ['https://idp.example.com/token']),
+    ).toThrow(ClaudeAuthError);
     expect(() => assertOAuthTargetAllowed('my-client', ['https://idp.example.com/token'])).not.toThrow();
   });
 

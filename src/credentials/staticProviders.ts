@@ -10,7 +10,14 @@ function statusFrom(
   missingDetail: string,
 ): ProviderStatus {
   if (!credential) {
-    return { provider, state: 'missing', expires_at: null, last_refresh_at: null, source: null, detail: missingDetail };
+    return {
+      provider,
+      state: 'missing',
+      expires_at: null,
+      last_refresh_at: null,
+      source: null,
+      detail: missingDetail,
+    };
   }
   return {
     provider,
@@ -37,9 +44,17 @@ export class ApiKeyProvider implements CredentialProvider {
 
   private find(): Credential | null {
     const fromConfig = this.auth.api_key;
-    if (fromConfig) return { kind: 'api_key', secret: fromConfig, expiresAt: null, source: 'config', injectAs: 'x-api-key' };
+    if (fromConfig)
+      return {
+        kind: 'api_key',
+        secret: fromConfig,
+        expiresAt: null,
+        source: 'config',
+        injectAs: 'x-api-key',
+      };
     const stored = this.store.read().api_key?.key;
-    if (stored) return { kind: 'api_key', secret: stored, expiresAt: null, source: 'store', injectAs: 'x-api-key' };
+    if (stored)
+      return { kind: 'api_key', secret: stored, expiresAt: null, source: 'store', injectAs: 'x-api-key' };
     const fromEnv = this.env[this.auth.api_key_env]?.trim();
     if (fromEnv) {
       return {
@@ -93,7 +108,14 @@ export class ClaudeCodeTokenProvider implements CredentialProvider {
 
   private find(): Credential | null {
     const stored = this.store.read().claude_code_token?.token;
-    if (stored) return { kind: 'claude_code_oauth', secret: stored, expiresAt: null, source: 'store', injectAs: 'authorization' };
+    if (stored)
+      return {
+        kind: 'claude_code_oauth',
+        secret: stored,
+        expiresAt: null,
+        source: 'store',
+        injectAs: 'authorization',
+      };
     const fromEnv = this.env.CLAUDE_CODE_OAUTH_TOKEN?.trim();
     if (fromEnv) {
       return {

@@ -68,7 +68,10 @@ export class CredentialStore {
     this.path = join(home, CREDENTIALS_FILE);
     this.lockPath = join(home, `${CREDENTIALS_FILE}.lock`);
     this.clock = options.clock ?? systemClock;
-    this.lockStaleMs = Math.max(options.lockStaleMs ?? envNumber('CLAUDE_AUTH_LOCK_STALE_MS') ?? 10_000, 2000);
+    this.lockStaleMs = Math.max(
+      options.lockStaleMs ?? envNumber('CLAUDE_AUTH_LOCK_STALE_MS') ?? 10_000,
+      2000,
+    );
     this.lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
   }
 
@@ -148,7 +151,8 @@ export class CredentialStore {
     let problem: string | null = null;
     try {
       value = JSON.parse(text);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) problem = 'it is not a JSON object';
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        problem = 'it is not a JSON object';
       else if ((value as { version?: unknown }).version !== 1)
         problem = `its "version" is ${JSON.stringify((value as { version?: unknown }).version)}, expected 1`;
     } catch (e) {
@@ -156,9 +160,13 @@ export class CredentialStore {
     }
     if (problem === null) return value as StoreData;
     const backup = this.keepCorruptCopy();
-    throw new ClaudeAuthError('credential_store_corrupt', `the credential store ${this.path} is corrupt: ${problem}`, {
-      hint: `A copy was kept at ${backup}. Fix the file by hand, or move it away and run \`claude-auth login\` again; nothing was overwritten.`,
-    });
+    throw new ClaudeAuthError(
+      'credential_store_corrupt',
+      `the credential store ${this.path} is corrupt: ${problem}`,
+      {
+        hint: `A copy was kept at ${backup}. Fix the file by hand, or move it away and run \`claude-auth login\` again; nothing was overwritten.`,
+      },
+    );
   }
 
   private keepCorruptCopy(): string {
@@ -190,9 +198,13 @@ export class CredentialStore {
         });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') {
-          throw new ClaudeAuthError('credential_store_io', `cannot lock ${this.lockPath}: ${(e as Error).message}`, {
-            cause: e,
-          });
+          throw new ClaudeAuthError(
+            'credential_store_io',
+            `cannot lock ${this.lockPath}: ${(e as Error).message}`,
+            {
+              cause: e,
+            },
+          );
         }
         if (Date.now() >= deadline) {
           throw new ClaudeAuthError(

@@ -20,13 +20,22 @@ export interface CliOptions {
 /** Environment for a child CLI: the parent's minus every credential variable, plus `env`. */
 export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  for (const k of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_AUTH_HOME']) delete base[k];
+  for (const k of [
+    'ANTHROPIC_API_KEY',
+    'ANTHROPIC_AUTH_TOKEN',
+    'CLAUDE_CODE_OAUTH_TOKEN',
+    'CLAUDE_AUTH_HOME',
+  ])
+    delete base[k];
   return { ...base, CLAUDE_AUTH_LOG_LEVEL: 'warn', ...env };
 }
 
 /** Starts the CLI as a real child process. */
 export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { env: cliEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], {
+    env: cliEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs the CLI to completion and collects its output. */

@@ -25,11 +25,16 @@ export function registerLogin(program: Command): void {
   withConfigOption(
     program
       .command('login')
-      .description('store a credential: an API key, a `claude setup-token` token, or OAuth 2.0 tokens from your own identity provider')
+      .description(
+        'store a credential: an API key, a `claude setup-token` token, or OAuth 2.0 tokens from your own identity provider',
+      )
       .option('--provider <name>', `one of ${PROVIDERS.join(', ')} (default: [auth] provider)`)
       .option('--api-key-stdin', 'api_key: read the API key from stdin')
       .option('--token-stdin', 'claude_code_token: read the `claude setup-token` token from stdin')
-      .option('--refresh-token-stdin', 'oauth2: read a refresh token obtained elsewhere from stdin (headless hosts)')
+      .option(
+        '--refresh-token-stdin',
+        'oauth2: read a refresh token obtained elsewhere from stdin (headless hosts)',
+      )
       .option('--no-browser', 'oauth2: print the login URL without opening a browser')
       .option('--no-verify', 'oauth2: store a piped refresh token without trading it for an access token')
       .option('--json', 'print the result as JSON'),
@@ -57,13 +62,20 @@ function parseProvider(name: string): ProviderName {
 async function login(ctx: CliContext, provider: ProviderName, opts: LoginOptions): Promise<string> {
   switch (provider) {
     case 'api_key': {
-      if (!opts.apiKeyStdin) throw new ClaudeAuthError('usage', 'login --provider api_key needs --api-key-stdin', { hint: 'Example: pbpaste | claude-auth login --provider api_key --api-key-stdin' });
+      if (!opts.apiKeyStdin)
+        throw new ClaudeAuthError('usage', 'login --provider api_key needs --api-key-stdin', {
+          hint: 'Example: pbpaste | claude-auth login --provider api_key --api-key-stdin',
+        });
       const key = await readSecretFromStdin('Anthropic API key');
       checkSecretShape(key, 'API key');
       if (isSubscriptionToken(key)) {
-        throw new ClaudeAuthError('policy_violation', 'that is a Claude subscription token (sk-ant-oat…), not an API key', {
-          hint: 'Store it with `claude-auth login --provider claude_code_token --token-stdin`.',
-        });
+        throw new ClaudeAuthError(
+          'policy_violation',
+          'that is a Claude subscription token (sk-ant-oat…), not an API key',
+          {
+            hint: 'Store it with `claude-auth login --provider claude_code_token --token-stdin`.',
+          },
+        );
       }
       await ctx.store.update((d) => {
         d.api_key = { ...d.api_key, key, saved_at: Date.now() };
@@ -71,13 +83,20 @@ async function login(ctx: CliContext, provider: ProviderName, opts: LoginOptions
       return `Stored the API key ${describeSecret(key)} in ${ctx.store.path}.`;
     }
     case 'claude_code_token': {
-      if (!opts.tokenStdin) throw new ClaudeAuthError('usage', 'login --provider claude_code_token needs --token-stdin', { hint: 'Example: claude setup-token, then paste its token into: claude-auth login --provider claude_code_token --token-stdin' });
+      if (!opts.tokenStdin)
+        throw new ClaudeAuthError('usage', 'login --provider claude_code_token needs --token-stdin', {
+          hint: 'Example: claude setup-token, then paste its token into: claude-auth login --provider claude_code_token --token-stdin',
+        });
       const token = await readSecretFromStdin('`claude setup-token` token');
       checkSecretShape(token, 'token');
       if (!isSubscriptionToken(token)) {
-        throw new ClaudeAuthError('usage', 'that does not look like a `claude setup-token` token (they start with sk-ant-oat)', {
-          hint: 'For an API key use `claude-auth login --provider api_key --api-key-stdin`.',
-        });
+        throw new ClaudeAuthError(
+          'usage',
+          'that does not look like a `claude setup-token` token (they start with sk-ant-oat)',
+          {
+            hint: 'For an API key use `claude-auth login --provider api_key --api-key-stdin`.',
+          },
+        );
       }
       await ctx.store.update((d) => {
         d.claude_code_token = { ...d.claude_code_token, token, saved_at: Date.now() };
@@ -106,7 +125,12 @@ async function loginOAuth2(ctx: CliContext, opts: LoginOptions): Promise<string>
     const refreshToken = await readSecretFromStdin('refresh token');
     checkSecretShape(refreshToken, 'refresh token');
     await ctx.store.update((d) => {
-      const { reauth_required: _, access_token: _a, expires_at: _e, ...rest } = d.oauth2?.[id] ?? {
+      const {
+        reauth_required: _,
+        access_token: _a,
+        expires_at: _e,
+        ...rest
+      } = d.oauth2?.[id] ?? {
         token_url: oauthConfig.token_url as string,
         client_id: oauthConfig.client_id as string,
         grant: oauthConfig.grant,
@@ -122,7 +146,9 @@ async function loginOAuth2(ctx: CliContext, opts: LoginOptions): Promise<string>
       env: process.env,
       now: Date.now,
       onAuthorizeUrl: (url) => {
-        process.stderr.write(`Open this URL in a browser to log in:\n\n  ${url}\n\nWaiting for the redirect…\n`);
+        process.stderr.write(
+          `Open this URL in a browser to log in:\n\n  ${url}\n\nWaiting for the redirect…\n`,
+        );
         if (opts.browser) openBrowser(url);
       },
     });
@@ -140,15 +166,19 @@ function expiry(at: number | null | undefined): string {
 }
 
 function checkSecretShape(secret: string, what: string): void {
-  if (!secret) throw new ClaudeAuthError('usage', `no ${what} on stdin`, { hint: `Pipe the ${what} into the command.` });
+  if (!secret)
+    throw new ClaudeAuthError('usage', `no ${what} on stdin`, { hint: `Pipe the ${what} into the command.` });
   if (/\s/.test(secret)) throw new ClaudeAuthError('usage', `the ${what} on stdin contains white space`);
 }
 
 function openBrowser(url: string): void {
   if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY && process.platform === 'linux') return;
-  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const opener =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   try {
-    spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+    spawn(opener, [url], { stdio: 'ignore', detached: true })
+      .on('error', () => undefined)
+      .unref();
   } catch {
     // the URL is printed; a person can open it
   }

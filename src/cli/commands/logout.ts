@@ -16,7 +16,9 @@ export function registerLogout(program: Command): void {
   withConfigOption(
     program
       .command('logout')
-      .description("remove the stored credential of the configured provider (or --provider, or --all); fields claude-auth does not know are kept")
+      .description(
+        'remove the stored credential of the configured provider (or --provider, or --all); fields claude-auth does not know are kept',
+      )
       .option('--provider <name>', `one of ${PROVIDERS.join(', ')} (default: [auth] provider)`)
       .option('--all', 'remove every credential claude-auth stored')
       .option('--json', 'print the result as JSON'),
@@ -25,11 +27,25 @@ export function registerLogout(program: Command): void {
       const ctx = cliContext(opts);
       const provider = opts.provider ?? ctx.config.auth.provider;
       if (!opts.all && !(PROVIDERS as readonly string[]).includes(provider)) {
-        throw new ClaudeAuthError('usage', `--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`);
+        throw new ClaudeAuthError(
+          'usage',
+          `--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`,
+        );
       }
-      const removed = await ctx.store.update((d) => (opts.all ? PROVIDERS.filter((p) => remove(ctx, d, p)) : remove(ctx, d, provider as ProviderName) ? [provider] : []));
+      const removed = await ctx.store.update((d) =>
+        opts.all
+          ? PROVIDERS.filter((p) => remove(ctx, d, p))
+          : remove(ctx, d, provider as ProviderName)
+            ? [provider]
+            : [],
+      );
       if (opts.json) printJson({ removed });
-      else process.stdout.write(removed.length ? `Removed the stored ${removed.join(', ')} credential(s) from ${ctx.store.path}.\n` : 'Nothing was stored; nothing to remove.\n');
+      else
+        process.stdout.write(
+          removed.length
+            ? `Removed the stored ${removed.join(', ')} credential(s) from ${ctx.store.path}.\n`
+            : 'Nothing was stored; nothing to remove.\n',
+        );
       return 0;
     }),
   );

@@ -6,7 +6,9 @@ export function registerStatus(program: Command): void {
   withConfigOption(
     program
       .command('status')
-      .description('show the state of the configured credential (never the secret); exit 1 when there is none or it needs a new login')
+      .description(
+        'show the state of the configured credential (never the secret); exit 1 when there is none or it needs a new login',
+      )
       .option('--json', 'print {"provider","state","expires_at","last_refresh_at",…} as JSON'),
   ).action(
     action(async (opts: { config?: string; json?: boolean }) => {
@@ -14,7 +16,11 @@ export function registerStatus(program: Command): void {
       const status = await ctx.provider().status();
       const mode = ctx.store.mode();
       if (opts.json) {
-        printJson({ ...status, store: ctx.store.path, store_mode: mode === null ? null : `0${mode.toString(8)}` });
+        printJson({
+          ...status,
+          store: ctx.store.path,
+          store_mode: mode === null ? null : `0${mode.toString(8)}`,
+        });
       } else {
         const lines = [
           `provider:     ${status.provider}`,

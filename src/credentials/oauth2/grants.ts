@@ -18,7 +18,9 @@ export interface TokenSet {
 }
 
 /** The grant outcome the caller must branch on; every other failure throws. */
-export type GrantResult = { ok: true; tokens: TokenSet } | { ok: false; error: 'invalid_grant'; description: string };
+export type GrantResult =
+  | { ok: true; tokens: TokenSet }
+  | { ok: false; error: 'invalid_grant'; description: string };
 
 export interface GrantContext {
   config: OAuth2Config;
@@ -64,9 +66,13 @@ function clientAuth(ctx: GrantContext): oauth.ClientAuth {
   if (!name) return oauth.None();
   const secret = ctx.env[name];
   if (!secret) {
-    throw new ClaudeAuthError('credential_missing', `auth.oauth2.client_secret_env names ${name}, which is not set`, {
-      hint: `Export ${name} with the client secret, or remove client_secret_env for a public client.`,
-    });
+    throw new ClaudeAuthError(
+      'credential_missing',
+      `auth.oauth2.client_secret_env names ${name}, which is not set`,
+      {
+        hint: `Export ${name} with the client secret, or remove client_secret_env for a public client.`,
+      },
+    );
   }
   return oauth.ClientSecretPost(secret);
 }
@@ -127,7 +133,8 @@ async function exchange(
     return { ok: true, tokens: toTokenSet(await process(p, response), ctx.now()) };
   } catch (e) {
     if (e instanceof oauth.ResponseBodyError) {
-      if (e.error === 'invalid_grant') return { ok: false, error: 'invalid_grant', description: e.error_description ?? '' };
+      if (e.error === 'invalid_grant')
+        return { ok: false, error: 'invalid_grant', description: e.error_description ?? '' };
       const retryAfter = Number(response.headers.get('retry-after'));
       throw new ClaudeAuthError(
         e.status >= 500 ? 'refresh_failed' : 'credential_invalid',
@@ -138,16 +145,24 @@ async function exchange(
               ? 'The identity provider is failing; the request will be retried.'
               : 'Check auth.oauth2.client_id, client_secret_env and scope.',
           cause: e,
-          ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAt: ctx.now() + retryAfter * 1000 } : {}),
+          ...(Number.isFinite(retryAfter) && retryAfter > 0
+            ? { retryAt: ctx.now() + retryAfter * 1000 }
+            : {}),
         },
       );
     }
     if (e instanceof oauth.WWWAuthenticateChallengeError) {
-      const body = (await response.json().catch(() => ({}))) as { error?: string; error_description?: string };
+      const body = (await response.json().catch(() => ({}))) as {
+        error?: string;
+        error_description?: string;
+      };
       throw new ClaudeAuthError(
         'credential_invalid',
         `the token endpoint ${endpoint} refused the client (HTTP ${e.status}${body.error ? ` ${body.error}` : ''}${body.error_description ? `: ${body.error_description}` : ''})`,
-        { hint: 'Check auth.oauth2.client_id and the secret in the variable client_secret_env names.', cause: e },
+        {
+          hint: 'Check auth.oauth2.client_id and the secret in the variable client_secret_env names.',
+          cause: e,
+        },
       );
     }
     const status = response.status;
@@ -193,7 +208,16 @@ export function authorizationCodeGrant(
 ): Promise<GrantResult> {
   return exchange(
     ctx,
-    (p) => oauth.authorizationCodeGrantRequest(p.as, p.client, p.auth, callback, redirectUri, codeVerifier, p.options),
+    (p) =>
+      oauth.authorizationCodeGrantRequest(
+        p.as,
+        p.client,
+        p.auth,
+        callback,
+        redirectUri,
+        codeVerifier,
+        p.options,
+      ),
     (p, r) => oauth.processAuthorizationCodeResponse(p.as, p.client, r),
   );
 }
@@ -203,7 +227,11 @@ export function authorizationCodeGrant(
  * code exchange accepts.
  * @throws ClaudeAuthError login_failed
  */
-export function validateCallback(ctx: GrantContext, params: URLSearchParams, expectedState: string): URLSearchParams {
+export function validateCallback(
+  ctx: GrantContext,
+  params: URLSearchParams,
+  expectedState: string,
+): URLSearchParams {
   const p = parties(ctx);
   try {
     return oauth.validateAuthResponse(p.as, p.client, params, expectedState);

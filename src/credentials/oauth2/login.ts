@@ -17,8 +17,10 @@ export interface LoopbackLoginOptions {
   port?: number;
 }
 
-const PAGE_OK = '<!doctype html><title>claude-auth</title><p>Logged in. You can close this tab and return to the terminal.</p>';
-const PAGE_FAIL = '<!doctype html><title>claude-auth</title><p>Login failed. See the terminal for details.</p>';
+const PAGE_OK =
+  '<!doctype html><title>claude-auth</title><p>Logged in. You can close this tab and return to the terminal.</p>';
+const PAGE_FAIL =
+  '<!doctype html><title>claude-auth</title><p>Login failed. See the terminal for details.</p>';
 
 /**
  * Authorization code flow with PKCE S256 and a loopback redirect (RFC 7636, RFC 8252): listens on
@@ -27,9 +29,13 @@ const PAGE_FAIL = '<!doctype html><title>claude-auth</title><p>Login failed. See
 export async function loopbackLogin(options: LoopbackLoginOptions): Promise<TokenSet> {
   const { config } = options;
   if (!config.authorize_url || !config.client_id) {
-    throw new ClaudeAuthError('config_invalid', 'auth.oauth2.authorize_url and client_id must be set to log in', {
-      hint: 'Set them in config.toml, or on a headless host use `claude-auth login --provider oauth2 --refresh-token-stdin`.',
-    });
+    throw new ClaudeAuthError(
+      'config_invalid',
+      'auth.oauth2.authorize_url and client_id must be set to log in',
+      {
+        hint: 'Set them in config.toml, or on a headless host use `claude-auth login --provider oauth2 --refresh-token-stdin`.',
+      },
+    );
   }
   const verifier = oauth.generateRandomCodeVerifier();
   const challenge = await oauth.calculatePKCECodeChallenge(verifier);
@@ -47,11 +53,18 @@ export async function loopbackLogin(options: LoopbackLoginOptions): Promise<Toke
         }
         const params = url.searchParams;
         const ok = params.get('state') === state && params.has('code') && !params.has('error');
-        res.writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8' }).end(ok ? PAGE_OK : PAGE_FAIL);
+        res
+          .writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8' })
+          .end(ok ? PAGE_OK : PAGE_FAIL);
         resolve(params);
       });
       timer = setTimeout(
-        () => reject(new ClaudeAuthError('login_failed', 'no login redirect arrived in time', { hint: 'Run `claude-auth login` again and finish the login in the browser.' })),
+        () =>
+          reject(
+            new ClaudeAuthError('login_failed', 'no login redirect arrived in time', {
+              hint: 'Run `claude-auth login` again and finish the login in the browser.',
+            }),
+          ),
         options.timeoutMs ?? 300_000,
       );
     });
@@ -75,14 +88,22 @@ export async function loopbackLogin(options: LoopbackLoginOptions): Promise<Toke
     const params = validateCallback(ctx, await callback, state);
     const result = await authorizationCodeGrant(ctx, params, redirectUri, verifier);
     if (!result.ok) {
-      throw new ClaudeAuthError('login_failed', `the identity provider rejected the authorization code (${result.description || 'invalid_grant'})`, {
-        hint: 'Run `claude-auth login` again.',
-      });
+      throw new ClaudeAuthError(
+        'login_failed',
+        `the identity provider rejected the authorization code (${result.description || 'invalid_grant'})`,
+        {
+          hint: 'Run `claude-auth login` again.',
+        },
+      );
     }
     return result.tokens;
   } finally {
     clearTimeout(timer);
     const srv = server;
-    if (srv) await new Promise<void>((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()); });
+    if (srv)
+      await new Promise<void>((resolve) => {
+        srv.closeAllConnections();
+        srv.close(() => resolve());
+      });
   }
 }

@@ -241,18 +241,27 @@ describe('OAuth2Provider, client_credentials and login', () => {
   it('client_credentials with the secret from client_secret_env; the wrong secret is credential_invalid', async () => {
     await sim.close();
     sim = await startSimulator({ now: clock.now, clients: [{ clientId: 'svc', clientSecret: 's3cret' }] });
-    const ok = provider({ grant: 'client_credentials', client_id: 'svc', client_secret_env: 'SVC_SECRET' }, { SVC_SECRET: 's3cret' });
+    const ok = provider(
+      { grant: 'client_credentials', client_id: 'svc', client_secret_env: 'SVC_SECRET' },
+      { SVC_SECRET: 's3cret' },
+    );
     const cred = await ok.getCredential();
     expect(await accepted(cred.secret)).toBe(200);
     expect(sim.stats().clientCredentialsGrants).toBe(1);
     await ok.getCredential();
     expect(sim.stats().clientCredentialsGrants).toBe(1);
     rmSync(join(dir, 'credentials.json'));
-    const bad = provider({ grant: 'client_credentials', client_id: 'svc', client_secret_env: 'SVC_SECRET' }, { SVC_SECRET: 'nope' });
+    const bad = provider(
+      { grant: 'client_credentials', client_id: 'svc', client_secret_env: 'SVC_SECRET' },
+      { SVC_SECRET: 'nope' },
+    );
     const e = (await bad.getCredential().catch((x: unknown) => x)) as ClaudeAuthError;
     expect(e.code).toBe('credential_invalid');
     expect(e.message).not.toContain('nope');
-    const missing = provider({ grant: 'client_credentials', client_id: 'svc', client_secret_env: 'SVC_SECRET' }, {});
+    const missing = provider(
+      { grant: 'client_credentials', client_id: 'svc', client_secret_env: 'SVC_SECRET' },
+      {},
+    );
     expect(await codeOf(missing.getCredential())).toBe('credential_missing');
   });
 
@@ -274,7 +283,9 @@ describe('OAuth2Provider, client_credentials and login', () => {
   });
 
   it('refuses configs aimed at Claude.ai logins', () => {
-    expect(() => provider({ authorize_url: 'https://claude.ai/oauth/authorize' })).toThrow(/policy|Claude subscriptions/);
+    expect(() => provider({ authorize_url: 'https://claude.ai/oauth/authorize' })).toThrow(
+      /policy|Claude subscriptions/,
+    );
   });
 
   it('refuses plain http to a non-loopback token endpoint', () => {

@@ -5,7 +5,14 @@ import { ClaudeAuthError } from '../../errors.js';
 import { assertOAuthTargetAllowed } from '../policy.js';
 import { type CredentialStore, oauthEntryId, type StoredOAuthTokens } from '../store.js';
 import type { Credential, CredentialProvider, GetCredentialOptions, ProviderStatus } from '../types.js';
-import { clientCredentialsGrant, type GrantContext, type GrantResult, refreshTokenGrant, type TokenSet, tokenEndpoint } from './grants.js';
+import {
+  clientCredentialsGrant,
+  type GrantContext,
+  type GrantResult,
+  refreshTokenGrant,
+  type TokenSet,
+  tokenEndpoint,
+} from './grants.js';
 
 export interface OAuth2ProviderOptions {
   clock?: Clock;
@@ -17,7 +24,10 @@ export interface OAuth2ProviderOptions {
 }
 
 /** The refresh margin actually used: the configured one, but at most a quarter of a short token's life. */
-export function effectiveMarginMs(entry: Pick<StoredOAuthTokens, 'expires_at' | 'obtained_at'>, marginSeconds: number): number {
+export function effectiveMarginMs(
+  entry: Pick<StoredOAuthTokens, 'expires_at' | 'obtained_at'>,
+  marginSeconds: number,
+): number {
   const margin = marginSeconds * 1000;
   if (entry.expires_at === undefined || entry.obtained_at === undefined) return margin;
   const lifetime = entry.expires_at - entry.obtained_at;
@@ -52,9 +62,13 @@ export class OAuth2Provider implements CredentialProvider {
   ) {
     assertOAuthTargetAllowed(config.client_id, [config.token_url, config.authorize_url]);
     if (!config.token_url || !config.client_id) {
-      throw new ClaudeAuthError('config_invalid', 'auth.provider is "oauth2" but auth.oauth2.token_url or client_id is not set', {
-        hint: 'Set [auth.oauth2] token_url and client_id in config.toml (see `claude-auth config check`).',
-      });
+      throw new ClaudeAuthError(
+        'config_invalid',
+        'auth.provider is "oauth2" but auth.oauth2.token_url or client_id is not set',
+        {
+          hint: 'Set [auth.oauth2] token_url and client_id in config.toml (see `claude-auth config check`).',
+        },
+      );
     }
     tokenEndpoint(config);
     this.clock = options.clock ?? systemClock;
@@ -72,7 +86,8 @@ export class OAuth2Provider implements CredentialProvider {
   async getCredential(options: GetCredentialOptions = {}): Promise<Credential> {
     const entry = this.current ?? this.readEntry();
     this.current = entry;
-    if (!options.forceRefresh && entry && !entry.reauth_required && this.isFresh(entry)) return this.toCredential(entry);
+    if (!options.forceRefresh && entry && !entry.reauth_required && this.isFresh(entry))
+      return this.toCredential(entry);
     // one refresh per process at a time; peers in other processes are serialized by the store lock
     this.inFlight ??= this.refresh(entry?.access_token, options.forceRefresh === true).finally(() => {
       this.inFlight = null;
@@ -107,7 +122,12 @@ export class OAuth2Provider implements CredentialProvider {
       };
     }
     const now = this.clock.now();
-    const state = entry.expires_at === undefined || entry.expires_at > now ? (this.isFresh(entry) ? 'valid' : 'expiring') : 'expired';
+    const state =
+      entry.expires_at === undefined || entry.expires_at > now
+        ? this.isFresh(entry)
+          ? 'valid'
+          : 'expiring'
+        : 'expired';
     const detail =
       state === 'valid'
         ? 'access token valid'
@@ -142,7 +162,12 @@ export class OAuth2Provider implements CredentialProvider {
   }
 
   private ctx(): GrantContext {
-    return { config: this.config, env: this.env, now: () => this.clock.now(), timeoutMs: this.requestTimeoutMs };
+    return {
+      config: this.config,
+      env: this.env,
+      now: () => this.clock.now(),
+      timeoutMs: this.requestTimeoutMs,
+    };
   }
 
   /**
@@ -156,16 +181,25 @@ export class OAuth2Provider implements CredentialProvider {
         const cur = entries[this.entryId];
         if (cur?.reauth_required) throw this.reauthError(cur.reauth_required.reason);
         if (cur && this.isFresh(cur) && (!force || cur.access_token !== staleAccess)) {
-          this.log?.debug({ entry: this.entryId, expires_at: cur.expires_at }, 'adopted a token a peer already refreshed');
+          this.log?.debug(
+            { entry: this.entryId, expires_at: cur.expires_at },
+            'adopted a token a peer already refreshed',
+          );
           return cur;
         }
         this.log?.debug({ entry: this.entryId, grant: this.config.grant, force }, 'refresh started');
         const result = await this.grant(cur);
         if (result.ok) {
-          this.log?.debug({ entry: this.entryId, expires_at: result.tokens.expires_at }, 'refresh succeeded; persisted before use');
+          this.log?.debug(
+            { entry: this.entryId, expires_at: result.tokens.expires_at },
+            'refresh succeeded; persisted before use',
+          );
           return (entries[this.entryId] = this.merge(cur, result.tokens));
         }
-        this.log?.warn({ entry: this.entryId, description: result.description }, 'invalid_grant; re-reading the store once');
+        this.log?.warn(
+          { entry: this.entryId, description: result.description },
+          'invalid_grant; re-reading the store once',
+        );
         // invalid_grant: a writer that does not take our lock may have rotated the token meanwhile
         const reread = this.readEntry();
         if (reread?.refresh_token && reread.refresh_token !== cur?.refresh_token) {
@@ -174,7 +208,10 @@ export class OAuth2Provider implements CredentialProvider {
         }
         const reason = `the identity provider rejected the refresh token (invalid_grant${result.description ? `: ${result.description}` : ''})`;
         this.log?.error({ entry: this.entryId }, 're-login required');
-        entries[this.entryId] = { ...(reread ?? cur ?? this.blankEntry()), reauth_required: { at: this.clock.now(), reason } };
+        entries[this.entryId] = {
+          ...(reread ?? cur ?? this.blankEntry()),
+          reauth_required: { at: this.clock.now(), reason },
+        };
         return entries[this.entryId] as StoredOAuthTokens;
       });
       this.current = entry;
@@ -184,7 +221,10 @@ export class OAuth2Provider implements CredentialProvider {
       // a refresh that failed for a passing reason leaves a still-valid token usable
       const fallback = this.current;
       if (e instanceof ClaudeAuthError && isTransient(e) && fallback && this.isUsable(fallback) && !force) {
-        this.log?.warn({ entry: this.entryId, code: e.code }, 'refresh failed; serving the still-valid token');
+        this.log?.warn(
+          { entry: this.entryId, code: e.code },
+          'refresh failed; serving the still-valid token',
+        );
         return this.toCredential(fallback);
       }
       throw e;
