@@ -98,6 +98,7 @@ export class HelperProvider implements CredentialProvider {
       kind: 'api_key',
       secret: key,
       expiresAt: null,
+      refreshAt: now + this.helper.ttl_ms,
       source: 'helper',
       injectAs: 'x-api-key',
     };

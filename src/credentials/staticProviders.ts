@@ -49,18 +49,20 @@ export class ApiKeyProvider implements CredentialProvider {
         kind: 'api_key',
         secret: fromConfig,
         expiresAt: null,
+        refreshAt: null,
         source: 'config',
         injectAs: 'x-api-key',
       };
     const stored = this.store.read().api_key?.key;
     if (stored)
-      return { kind: 'api_key', secret: stored, expiresAt: null, source: 'store', injectAs: 'x-api-key' };
+      return { kind: 'api_key', secret: stored, expiresAt: null, refreshAt: null, source: 'store', injectAs: 'x-api-key' };
     const fromEnv = this.env[this.auth.api_key_env]?.trim();
     if (fromEnv) {
       return {
         kind: 'api_key',
         secret: fromEnv,
         expiresAt: null,
+        refreshAt: null,
         source: `env:${this.auth.api_key_env}`,
         injectAs: 'x-api-key',
       };
@@ -113,6 +115,7 @@ export class ClaudeCodeTokenProvider implements CredentialProvider {
         kind: 'claude_code_oauth',
         secret: stored,
         expiresAt: null,
+        refreshAt: null,
         source: 'store',
         injectAs: 'authorization',
       };
@@ -122,6 +125,7 @@ export class ClaudeCodeTokenProvider implements CredentialProvider {
         kind: 'claude_code_oauth',
         secret: fromEnv,
         expiresAt: null,
+        refreshAt: null,
         source: 'env:CLAUDE_CODE_OAUTH_TOKEN',
         injectAs: 'authorization',
       };

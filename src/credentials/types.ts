@@ -15,6 +15,11 @@ export interface Credential {
   readonly secret: string;
   /** Epoch ms after which the credential is no longer accepted, or null when it does not expire. */
   readonly expiresAt: number | null;
+  /**
+   * Epoch ms from which a new credential should be fetched in the background while this one is
+   * still served (the refresh margin, or a helper's TTL), or null when it never needs refreshing.
+   */
+  readonly refreshAt: number | null;
   /** Where it came from, for `status`: "store", "config", "env:ANTHROPIC_API_KEY", "helper", … */
   readonly source: string;
   /** How the gateway sends it upstream. */

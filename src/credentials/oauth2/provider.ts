@@ -156,6 +156,10 @@ export class OAuth2Provider implements CredentialProvider {
       kind: 'oauth_access_token',
       secret: entry.access_token as string,
       expiresAt: entry.expires_at ?? null,
+      refreshAt:
+        entry.expires_at === undefined
+          ? null
+          : entry.expires_at - effectiveMarginMs(entry, this.config.refresh_margin_seconds),
       source: 'store',
       injectAs: this.config.inject_as,
     };

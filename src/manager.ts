@@ -1,0 +1,259 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { AuthenticationCache, type CacheStats } from './cache/AuthenticationCache.js';
+import { type Clock, systemClock } from './clock.js';
+import { type Config, defaultConfig } from './config/schema.js';
+import { createProvider } from './credentials/index.js';
+import { upstreamAuthHeaders } from './credentials/policy.js';
+import type { Credential, CredentialKind, CredentialProvider, ProviderStatus } from './credentials/types.js';
+import { ClaudeAuthError } from './errors.js';
+import type { UpstreamAuth, UpstreamCredential } from './gateway/ports.js';
+import { EventBus, type EventStreamOptions } from './monitor/EventBus.js';
+import type { AuthEvent } from './monitor/events.js';
+import { claudeAuthHome } from './paths.js';
+import { RefreshCoordinator, type RefreshSource, type TokenState, usableUntil } from './refresh/RefreshCoordinator.js';
+
+export interface ManagerOptions {
+  /** State directory (default: CLAUDE_AUTH_HOME). */
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** Use this provider instead of the one `[auth] provider` names (tests, embedding). */
+  provider?: CredentialProvider;
+  log?: Logger;
+  /** Random numbers for refresh jitter (tests). */
+  random?: () => number;
+}
+
+export interface AuthenticateOptions {
+  /** Memory the agent expects to use, in MB (admission against `[performance.memory]`). */
+  estimatedMemoryMb?: number;
+}
+
+/** What `authenticateAgent` resolves to. */
+export interface AuthResult {
+  /** Headers to send upstream; empty for a credential that may not be injected (a subscription token). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Environment for launching an official client directly with this credential. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly expiresAt: number | null;
+  readonly kind: CredentialKind;
+  /** True when served from the authentication cache. */
+  readonly cached: boolean;
+  /** Time spent inside authenticateAgent, in ms. */
+  readonly latencyMs: number;
+}
+
+/** One credential as agents see it; built once per credential, shared by every agent's cache entry. */
+class CredentialView implements UpstreamCredential {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly kind: CredentialKind;
+  readonly expiresAt: number | null;
+  readonly usableUntil: number;
+  readonly refreshAt: number;
+
+  constructor(readonly credential: Credential) {
+    this.kind = credential.kind;
+    this.expiresAt = credential.expiresAt;
+    this.usableUntil = usableUntil(credential);
+    this.refreshAt = credential.refreshAt ?? Number.POSITIVE_INFINITY;
+    this.headers = Object.freeze(credential.kind === 'claude_code_oauth' ? {} : upstreamAuthHeaders(credential));
+    const variable =
+      credential.kind === 'api_key'
+        ? 'ANTHROPIC_API_KEY'
+        : credential.kind === 'oauth_access_token'
+          ? 'ANTHROPIC_AUTH_TOKEN'
+          : 'CLAUDE_CODE_OAUTH_TOKEN';
+    this.env = Object.freeze({ [variable]: credential.secret });
+  }
+}
+
+function sourceFor(config: Config, provider: CredentialProvider): RefreshSource {
+  const o = config.auth.oauth2;
+  const [id, endpoint] =
+    provider.name === 'oauth2'
+      ? [`oauth2:${o.client_id}@${o.token_url}`, o.token_url ?? 'oauth2']
+      : provider.name === 'helper'
+        ? ['helper', 'helper']
+        : [provider.name, provider.name];
+  return { id, endpoint, fetch: ({ force }) => provider.getCredential({ forceRefresh: force }) };
+}
+
+/**
+ * The specification's OptimizedAuthManager: composes the credential provider, the refresh
+ * coordinator (TokenOptimizer) and the authentication cache. A warm `authenticateAgent` is one
+ * cache lookup and never awaits disk or network. Every `[performance] enable_*` switch turns its
+ * component off and the path still works; single-flight refresh is correctness and always on.
+ */
+export class OptimizedAuthManager implements UpstreamAuth {
+  readonly config: Config;
+  readonly bus = new EventBus();
+  private readonly clock: Clock;
+  private readonly provider: CredentialProvider;
+  private readonly source: RefreshSource;
+  private readonly coordinator: RefreshCoordinator;
+  private readonly cache: AuthenticationCache<CredentialView> | null;
+  private lastView: CredentialView | null = null;
+  private closed = false;
+
+  private constructor(config: Config, options: ManagerOptions) {
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    const home = options.home ?? claudeAuthHome(options.env);
+    this.provider =
+      options.provider ??
+      createProvider(config, {
+        home,
+        clock: this.clock,
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      });
+    this.source = sourceFor(config, this.provider);
+    const perf = config.performance;
+    this.cache = perf.enable_caching
+      ? new AuthenticationCache<CredentialView>({
+          maxSize: perf.cache.max_size,
+          ttlMs: perf.cache.ttl_minutes * 60_000,
+          cleanupIntervalMs: perf.cache.cleanup_interval_minutes * 60_000,
+          clock: this.clock,
+        })
+      : null;
+    this.coordinator = new RefreshCoordinator({
+      clock: this.clock,
+      events: this.bus,
+      batching: {
+        enabled: perf.enable_token_batching,
+        windowMs: perf.token_optimizer.batch_timeout_ms,
+        maxBatchSize: perf.token_optimizer.max_batch_size,
+      },
+      retryAttempts: perf.token_optimizer.retry_attempts,
+      ...(options.random ? { random: options.random } : {}),
+      onRefreshed: (id) => this.invalidate('refreshed', id),
+    });
+  }
+
+  /**
+   * Builds a manager from a config (default: the specification's defaults). Fetches nothing yet.
+   * @throws ClaudeAuthError config_invalid when the provider's settings are incomplete.
+   */
+  static async create(config: Config = defaultConfig(), options: ManagerOptions = {}): Promise<OptimizedAuthManager> {
+    return new OptimizedAuthManager(config, options);
+  }
+
+  /**
+   * Authenticates one agent: the cached result when warm, else the current credential (refreshing
+   * it first, once for all callers, when it is expired).
+   * @throws ClaudeAuthError credential_missing, reauth_required, refresh_unavailable, refresh_failed, …
+   */
+  authenticateAgent(agentId: string, _options?: AuthenticateOptions): Promise<AuthResult> {
+    const start = performance.now();
+    const cache = this.cache;
+    if (cache !== null) {
+      const now = this.clock.now();
+      const view = cache.get(agentId, now);
+      if (view !== undefined) {
+        if (view.refreshAt <= now) this.refreshAhead();
+        return Promise.resolve(this.result(view, true, start));
+      }
+    }
+    return this.authenticateSlow(agentId, start);
+  }
+
+  /** UpstreamAuth for the gateway: synchronous on a warm cache, no promise on the hot path. */
+  authenticate(agentId: string): UpstreamCredential | Promise<UpstreamCredential> {
+    const cache = this.cache;
+    if (cache !== null) {
+      const now = this.clock.now();
+      const view = cache.get(agentId, now);
+      if (view !== undefined) {
+        if (view.refreshAt <= now) this.refreshAhead();
+        return view.kind === 'claude_code_oauth' ? refuseInjection(view) : view;
+      }
+    }
+    return this.viewFor(agentId).then((view) => (view.kind === 'claude_code_oauth' ? refuseInjection(view) : view));
+  }
+
+  /** UpstreamAuth: upstream rejected `rejected`; one forced refresh for every agent that saw it. */
+  async onUnauthorized(_agentId: string, rejected: UpstreamCredential): Promise<void> {
+    if (!(rejected instanceof CredentialView)) return;
+    await this.coordinator.replaceRejected(this.source, rejected.credential);
+  }
+
+  /** Typed events (refreshes, circuit changes, re-login required, …) from now on. */
+  events(options?: EventStreamOptions): AsyncIterableIterator<AuthEvent> {
+    return this.bus.events(options);
+  }
+
+  /** Drops every cached authentication (after a refresh, a revocation or a provider change). */
+  invalidate(reason: 'refreshed' | 'revoked' | 'provider_changed', credentialId = this.source.id): void {
+    this.lastView = null;
+    this.cache?.invalidateAll();
+    if (this.bus.active) this.bus.emit({ type: 'cache.invalidated', at: this.clock.now(), credential: credentialId, reason });
+  }
+
+  /** The provider's view of its credential (never the secret). */
+  status(): Promise<ProviderStatus> {
+    return this.provider.status();
+  }
+
+  tokenState(): TokenState {
+    return this.coordinator.state(this.source.id);
+  }
+
+  stats(): {
+    cache: CacheStats | null;
+    refresh: RefreshCoordinator['counters'] & { queued: number };
+    circuits: Record<string, 'closed' | 'open' | 'half_open'>;
+  } {
+    return {
+      cache: this.cache?.stats() ?? null,
+      refresh: { ...this.coordinator.counters, queued: this.coordinator.queueLength },
+      circuits: this.coordinator.circuits(),
+    };
+  }
+
+  /** Releases every timer and listener; a process that calls it can exit at once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.coordinator.close();
+    this.cache?.close();
+    this.bus.close();
+  }
+
+  private result(view: CredentialView, cached: boolean, start: number): AuthResult {
+    return {
+      headers: view.headers,
+      env: view.env,
+      expiresAt: view.expiresAt,
+      kind: view.kind,
+      cached,
+      latencyMs: performance.now() - start,
+    };
+  }
+
+  private async authenticateSlow(agentId: string, start: number): Promise<AuthResult> {
+    return this.result(await this.viewFor(agentId), false, start);
+  }
+
+  private async viewFor(agentId: string): Promise<CredentialView> {
+    if (this.closed) throw new ClaudeAuthError('refresh_unavailable', 'the auth manager is closed');
+    const got = this.coordinator.get(this.source);
+    const credential = got instanceof Promise ? await got : got;
+    let view = this.lastView;
+    if (view === null || view.credential !== credential) view = this.lastView = new CredentialView(credential);
+    this.cache?.set(agentId, view);
+    return view;
+  }
+
+  private refreshAhead(): void {
+    const got = this.coordinator.get(this.source);
+    if (got instanceof Promise) got.catch(() => undefined);
+  }
+}
+
+function refuseInjection(view: CredentialView): never {
+  upstreamAuthHeaders(view.credential); // throws policy_violation
+  throw new ClaudeAuthError('policy_violation', 'refusing to inject a Claude subscription token');
+}

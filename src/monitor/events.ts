@@ -1,0 +1,40 @@
+import type { ErrorCode } from '../errors.js';
+
+/** Why a refresh ran. */
+export type RefreshReason = 'expired' | 'refresh_ahead' | 'scheduled' | 'unauthorized' | 'initial';
+export type RefreshPriority = 'urgent' | 'background';
+
+/**
+ * Everything the library reports as it works, as a discriminated union on `type`. Events carry ids
+ * and numbers, never a secret. `at` is epoch ms from the injected clock.
+ */
+export type AuthEvent =
+  | { type: 'refresh.started'; at: number; credential: string; reason: RefreshReason; priority: RefreshPriority }
+  | {
+      type: 'refresh.succeeded';
+      at: number;
+      credential: string;
+      reason: RefreshReason;
+      durationMs: number;
+      attempts: number;
+      expiresAt: number | null;
+    }
+  | {
+      type: 'refresh.failed';
+      at: number;
+      credential: string;
+      reason: RefreshReason;
+      code: ErrorCode;
+      message: string;
+      attempts: number;
+      /** When the next background attempt is scheduled, if any. */
+      nextAttemptAt: number | null;
+    }
+  | { type: 'refresh.batch'; at: number; size: number; waitedMs: number }
+  | { type: 'circuit.opened'; at: number; endpoint: string; retryAt: number }
+  | { type: 'circuit.half_open'; at: number; endpoint: string }
+  | { type: 'circuit.closed'; at: number; endpoint: string }
+  | { type: 'reauth.required'; at: number; credential: string; message: string }
+  | { type: 'cache.invalidated'; at: number; credential: string; reason: 'refreshed' | 'revoked' | 'provider_changed' };
+
+export type AuthEventType = AuthEvent['type'];
