@@ -1,0 +1,349 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { BodyTooLargeError, bufferBody, limitedBody } from './body.js';
+import type { GatewayContext } from './context.js';
+import {
+  authFailure,
+  type GatewayFailure,
+  INVALID_KEY,
+  MISSING_KEY,
+  SUBSCRIPTION_REFUSED,
+  sendFailure,
+  tooLarge,
+  tooManyInFlight,
+  upstreamFailure,
+} from './errors.js';
+import { carriesSubscriptionToken, rawHeaderValue, responseHeaders, scanRequestHeaders } from './headers.js';
+import type { AgentIdentity, UpstreamCredential } from './ports.js';
+import { type AgentCounters, newAgentCounters, type RequestOutcome, RequestRecord } from './record.js';
+import { overloadDelayMs, shouldBuffer } from './replay.js';
+
+const BAD_LENGTH: GatewayFailure = {
+  status: 400,
+  type: 'invalid_request_error',
+  message: 'malformed content-length',
+};
+
+/**
+ * One proxied `/v1/*` request, from arrival to its record. It is also the undici dispatch handler
+ * of its upstream attempts, so the response is written straight into the agent's socket (what
+ * `pool.stream()` does, minus its generic handler) and every stage is timed where it happens.
+ */
+export class Exchange implements Dispatcher.DispatchHandler {
+  readonly record: RequestRecord;
+  private readonly gw: GatewayContext;
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private readonly t0: number;
+  /** Forwarded headers; the credential's go after index `baseHeaders`. */
+  private headers: string[] = [];
+  private baseHeaders = 0;
+  private identity: AgentIdentity | null = null;
+  private agent: AgentCounters | null = null;
+  private credential: UpstreamCredential | null = null;
+  private body: Buffer | Readable | null = null;
+  /** The body can be sent again (absent or buffered). */
+  private replayable = true;
+  private contentLength = -1;
+  private chunked = false;
+  private abortUpstream: ((err?: Error) => void) | null = null;
+  private resumeUpstream: (() => void) | null = null;
+  /** Status of an upstream answer being swallowed before a replay, or 0. */
+  private discarding = 0;
+  private retryAfter: string | undefined;
+  private replayed401 = false;
+  private overloadRetries = 0;
+  private authStart = 0;
+  private dispatchedAt = 0;
+  private connectedAt = 0;
+  private headersAt = 0;
+  private inFlight = false;
+  private drainHooked = false;
+  private done = false;
+  private readonly onClose = (): void => this.clientClosed();
+
+  constructor(gw: GatewayContext, req: IncomingMessage, res: ServerResponse, path: string) {
+    this.gw = gw;
+    this.req = req;
+    this.res = res;
+    this.t0 = performance.now();
+    this.record = new RequestRecord(gw.nextRequestId(), gw.clock.now(), req.method ?? 'GET', path);
+  }
+
+  /** Checks the key and limits, then asks for the credential; the rest follows from callbacks. */
+  start(): void {
+    const { gw, req, record } = this;
+    this.res.on('close', this.onClose);
+    const scan = scanRequestHeaders(req.rawHeaders);
+    this.headers = scan.forward;
+    this.baseHeaders = scan.forward.length;
+    this.contentLength = scan.contentLength;
+    this.chunked = scan.chunked;
+
+    const k0 = performance.now();
+    let id = scan.apiKey ? gw.keys.verify(scan.apiKey) : null;
+    if (id === null && scan.bearer && scan.bearer !== scan.apiKey) id = gw.keys.verify(scan.bearer);
+    if (id !== null && id.expiresAt !== null && id.expiresAt <= gw.clock.now()) id = null;
+    record.keyCheckMs = performance.now() - k0;
+    if (id === null) {
+      this.refuse(scan.apiKey || scan.bearer ? INVALID_KEY : MISSING_KEY);
+      return;
+    }
+    this.identity = id;
+    record.agentId = id.agentId;
+    record.keyId = id.keyId;
+
+    let agent = gw.agents.get(id.agentId);
+    if (agent === undefined) gw.agents.set(id.agentId, (agent = newAgentCounters()));
+    this.agent = agent;
+    if (Number.isNaN(this.contentLength)) {
+      this.refuse(BAD_LENGTH, true);
+      return;
+    }
+    if (this.contentLength > gw.maxBodyBytes) {
+      this.refuse(tooLarge(gw.maxBodyBytes), true);
+      return;
+    }
+    if (agent.inFlight >= gw.maxConcurrentPerAgent) {
+      agent.concurrencyRefused++;
+      this.refuse(tooManyInFlight(id.agentId, gw.maxConcurrentPerAgent));
+      return;
+    }
+    agent.requests++;
+    agent.inFlight++;
+    this.inFlight = true;
+    this.authenticate();
+  }
+
+  /** Asks UpstreamAuth for the credential: no promise when it answers synchronously. */
+  private authenticate(): void {
+    this.authStart = performance.now();
+    let r: UpstreamCredential | Promise<UpstreamCredential>;
+    try {
+      r = this.gw.auth.authenticate((this.identity as AgentIdentity).agentId);
+    } catch (e) {
+      this.authFailed(e);
+      return;
+    }
+    if (typeof (r as Promise<UpstreamCredential>).then === 'function') {
+      (r as Promise<UpstreamCredential>).then(
+        (c) => this.withCredential(c),
+        (e: unknown) => this.authFailed(e),
+      );
+    } else {
+      this.withCredential(r as UpstreamCredential);
+    }
+  }
+
+  private authFailed(e: unknown): void {
+    if (!this.done) this.refuse(authFailure(e, this.gw.clock.now()));
+  }
+
+  /** Injects the credential (never a subscription token) and sends, reading the body first if needed. */
+  private withCredential(cred: UpstreamCredential): void {
+    if (this.done) return;
+    const { record, gw } = this;
+    const ms = performance.now() - this.authStart;
+    record.authMs = record.authMs < 0 ? ms : record.authMs + ms;
+    record.credentialKind = cred.kind;
+    if (cred.kind === 'claude_code_oauth' || carriesSubscriptionToken(cred.headers)) {
+      this.refuse(SUBSCRIPTION_REFUSED);
+      return;
+    }
+    this.credential = cred;
+    const headers = this.headers;
+    headers.length = this.baseHeaders;
+    for (const name in cred.headers) headers.push(name, cred.headers[name] as string);
+    if (record.attempts > 0) {
+      this.send();
+      return;
+    }
+
+    const length = this.contentLength;
+    if (length <= 0 && !this.chunked) {
+      this.send();
+    } else if (shouldBuffer(cred.kind, length, gw.retryOverloaded, gw.replayBufferBytes)) {
+      bufferBody(this.req, length, (err, body) => {
+        if (err !== null) return; // the agent went away: clientClosed() has recorded it
+        this.body = body;
+        this.send();
+      });
+    } else {
+      this.replayable = false;
+      this.body = this.chunked ? limitedBody(this.req, gw.maxBodyBytes) : this.req;
+      this.send();
+    }
+  }
+
+  /** One upstream attempt. */
+  private send(): void {
+    if (this.done) return;
+    const { record, req } = this;
+    record.attempts++;
+    record.bytesIn = Math.max(this.contentLength, 0);
+    this.discarding = 0;
+    this.dispatchedAt = performance.now();
+    this.gw.upstream.dispatch(
+      {
+        path: this.gw.basePath + (req.url as string),
+        method: req.method as string,
+        headers: this.headers,
+        body: this.body,
+      },
+      this,
+    );
+  }
+
+  /** undici: the request is on a connection (pool queue and connect are behind it). */
+  onConnect(abort: (err?: Error) => void): void {
+    this.connectedAt = performance.now();
+    if (this.done) abort();
+    else this.abortUpstream = abort;
+  }
+
+  /** undici: the response headers arrived. Returns false to pause reading (never here). */
+  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    if (status < 200 || this.done) return true;
+    const { record, res } = this;
+    const agent = this.agent as AgentCounters;
+    const now = performance.now();
+    record.poolMs = this.connectedAt - this.dispatchedAt;
+    record.ttfbMs = now - this.connectedAt;
+    this.headersAt = now;
+    this.resumeUpstream = resume;
+    if (status === 401 && this.canReplay401()) {
+      agent.upstream401++;
+      this.discarding = 401;
+      return true;
+    }
+    const retry = this.gw.retryOverloaded;
+    if (status === 529 && retry !== null && this.replayable && this.overloadRetries < retry.attempts) {
+      this.retryAfter = rawHeaderValue(raw, 'retry-after');
+      this.discarding = 529;
+      return true;
+    }
+    if (status === 429) agent.upstream429++;
+    else if (status === 529) agent.upstream529++;
+    const out = responseHeaders(raw, record.requestId);
+    record.status = status;
+    record.source = 'upstream';
+    record.streamed = out.eventStream;
+    record.upstreamRequestId = out.upstreamRequestId;
+    res.writeHead(status, out.headers);
+    if (out.eventStream) res.flushHeaders();
+    return true;
+  }
+
+  /** undici: a body chunk. Written as it comes; false pauses upstream until the agent drains. */
+  onData(chunk: Buffer): boolean {
+    if (this.discarding !== 0 || this.done) return true;
+    this.record.bytesOut += chunk.length;
+    if (this.res.write(chunk)) return true;
+    if (!this.drainHooked) {
+      this.drainHooked = true;
+      this.res.on('drain', () => this.resumeUpstream?.());
+    }
+    return false;
+  }
+
+  /** undici: the response is complete. */
+  onComplete(): void {
+    this.abortUpstream = null;
+    if (this.done) return;
+    if (this.discarding !== 0) {
+      this.replay();
+      return;
+    }
+    this.res.end();
+    this.record.streamMs = performance.now() - this.headersAt;
+    this.finish('completed');
+  }
+
+  /** undici: the attempt failed (connect, timeout, reset, or our abort). */
+  onError(err: Error): void {
+    this.abortUpstream = null;
+    if (this.done) return;
+    if (err instanceof BodyTooLargeError) {
+      this.refuse(tooLarge(err.limit), true);
+      return;
+    }
+    if (this.res.headersSent) {
+      this.record.streamMs = performance.now() - this.headersAt;
+      this.res.destroy(err);
+      this.finish('upstream_failed');
+      return;
+    }
+    this.refuse(upstreamFailure(err));
+  }
+
+  private canReplay401(): boolean {
+    return !this.replayed401 && this.replayable && this.credential?.kind === 'oauth_access_token';
+  }
+
+  /** After a swallowed 401: refresh once and resend; after a swallowed 529: wait and resend. */
+  private replay(): void {
+    const agent = this.agent as AgentCounters;
+    agent.replays++;
+    if (this.discarding === 401) {
+      this.replayed401 = true;
+      const agentId = (this.identity as AgentIdentity).agentId;
+      const started = performance.now();
+      this.gw.auth.onUnauthorized(agentId, this.credential as UpstreamCredential).then(
+        () => {
+          this.record.authMs += performance.now() - started;
+          this.authenticate();
+        },
+        (e: unknown) => this.authFailed(e),
+      );
+      return;
+    }
+    const retry = this.gw.retryOverloaded;
+    this.overloadRetries++;
+    const delay = overloadDelayMs(
+      this.overloadRetries,
+      this.retryAfter,
+      retry === null ? 0 : retry.maxDelayMs,
+    );
+    setTimeout(() => this.send(), delay).unref();
+  }
+
+  /** The agent's connection closed before we finished: abort upstream and record it. */
+  private clientClosed(): void {
+    if (this.done) return;
+    const abort = this.abortUpstream;
+    this.abortUpstream = null;
+    if (this.agent !== null) this.agent.clientAborts++;
+    this.finish('client_aborted');
+    if (abort !== null) abort();
+  }
+
+  /** Answers with a gateway error in Anthropic's shape and records it. */
+  private refuse(f: GatewayFailure, close = false): void {
+    const { record } = this;
+    record.status = f.status;
+    record.source = 'gateway';
+    record.errorType = f.type;
+    if (this.agent !== null) this.agent.gatewayErrors++;
+    sendFailure(this.res, f, record.requestId, close);
+    this.finish('refused');
+  }
+
+  private finish(outcome: RequestOutcome): void {
+    if (this.done) return;
+    this.done = true;
+    const { record } = this;
+    record.outcome = outcome;
+    record.totalMs = performance.now() - this.t0;
+    if (this.inFlight) (this.agent as AgentCounters).inFlight--;
+    const hook = this.gw.onRequestDone;
+    if (hook !== null) {
+      try {
+        hook(record);
+      } catch {
+        // monitoring must never break the proxy
+      }
+    }
+  }
+}
