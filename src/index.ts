@@ -1,3 +1,4 @@
+export * from './agents/index.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export * from './config/load.js';

@@ -6,6 +6,8 @@ import { CredentialStore } from '../credentials/store.js';
 import type { CredentialProvider } from '../credentials/types.js';
 import { createLogger } from '../log.js';
 import { claudeAuthHome } from '../paths.js';
+import { openStateStore } from '../state/open.js';
+import type { StateStore } from '../state/types.js';
 
 /** What most commands need: the effective config, the state directory and the credential store. */
 export interface CliContext {
@@ -13,6 +15,8 @@ export interface CliContext {
   home: string;
   store: CredentialStore;
   provider(): CredentialProvider;
+  /** Opens the state store named by `[state] url` (agent keys, sessions). The caller closes it. */
+  state(): Promise<StateStore>;
 }
 
 /** Adds the `--config FILE` option every config-reading command takes. */
@@ -28,7 +32,13 @@ export function cliContext(options: { config?: string }, env: NodeJS.ProcessEnv 
   const home = claudeAuthHome(env);
   const store = new CredentialStore(home);
   const log = createLogger(env.CLAUDE_AUTH_LOG_LEVEL);
-  return { config, home, store, provider: () => createProvider(config, { home, env, store, log }) };
+  return {
+    config,
+    home,
+    store,
+    provider: () => createProvider(config, { home, env, store, log }),
+    state: () => openStateStore(config, home),
+  };
 }
 
 /** Reads a secret piped on stdin (first non-empty line, trimmed). */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAgent } from './agent.js';
 import { registerConfig } from './config.js';
 import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
@@ -17,4 +18,5 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerPrintToken(program);
   registerSimulate(program);
+  registerAgent(program);
 }

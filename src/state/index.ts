@@ -1,0 +1,13 @@
+export { type OpenStateOptions, openStateStore, parseStateUrl, type StateTarget } from './open.js';
+export { DEFAULT_REDIS_PREFIX, parseRedisUrl, type RedisTarget } from './redisConnection.js';
+export { RedisStateStore } from './redisStore.js';
+export { SCHEMA_VERSION } from './sqliteSchema.js';
+export { SqliteStateStore, type SqliteStateStoreOptions } from './sqliteStore.js';
+export type {
+  AgentSessionRecord,
+  KeyFilter,
+  NewVirtualKey,
+  StateStore,
+  Unsubscribe,
+  VirtualKeyRecord,
+} from './types.js';

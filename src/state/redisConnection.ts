@@ -1,0 +1,124 @@
+import { Redis } from 'ioredis';
+import { ClaudeAuthError } from '../errors.js';
+
+/** The key prefix when the URL names none. */
+export const DEFAULT_REDIS_PREFIX = 'claude-auth:';
+
+/** A Redis URL taken apart: what to connect to, the key prefix, and a printable form. */
+export interface RedisTarget {
+  /** The URL for ioredis (without our `prefix` parameter). */
+  readonly url: string;
+  /** Prefix of every key and channel (`?prefix=` in the URL, default `claude-auth:`). */
+  readonly prefix: string;
+  /** The URL with any password masked, for messages. */
+  readonly location: string;
+}
+
+/**
+ * Parses `redis://[user:password@]host[:port][/db][?prefix=P]` (or `rediss://`).
+ * @throws ClaudeAuthError config_invalid
+ */
+export function parseRedisUrl(raw: string, prefix?: string): RedisTarget {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw badUrl(raw, 'it is not a URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw badUrl(raw, 'expected redis:// or rediss://');
+  if (url.hostname === '') throw badUrl(raw, 'it names no host');
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) throw badUrl(raw, `the database "${db}" is not a number`);
+  const chosen = prefix ?? url.searchParams.get('prefix') ?? DEFAULT_REDIS_PREFIX;
+  url.searchParams.delete('prefix');
+  const printable = new URL(url);
+  if (printable.password) printable.password = '***';
+  const location = `${printable}${chosen === DEFAULT_REDIS_PREFIX ? '' : ` (prefix ${chosen})`}`;
+  return { url: url.toString(), prefix: chosen, location };
+}
+
+function badUrl(raw: string, why: string): ClaudeAuthError {
+  const shown = raw.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@');
+  return new ClaudeAuthError('config_invalid', `[state] url "${shown}" is not a usable Redis URL: ${why}`, {
+    hint: 'Use redis://HOST:PORT/DB, e.g. redis://127.0.0.1:6379/0.',
+  });
+}
+
+/**
+ * Connects to Redis and waits until it answers, failing fast (no endless reconnect loop) when it
+ * cannot be reached. Once connected, a dropped connection is retried every ≤2 s until `close`.
+ * @throws ClaudeAuthError state_unavailable
+ */
+export async function connectRedis(
+  target: RedisTarget,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<RedisConnection> {
+  const connection = new RedisConnection(target, options.connectTimeoutMs ?? 3000);
+  try {
+    await connection.client.connect();
+    await connection.client.ping();
+  } catch (e) {
+    connection.close();
+    throw unavailable(target, 'connect to', connection.lastError ?? e);
+  }
+  return connection;
+}
+
+/** An ioredis client plus, on demand, a subscriber connection. */
+export class RedisConnection {
+  readonly client: Redis;
+  /** The most recent connection error, for messages. */
+  lastError: unknown = null;
+  private subscriber: Redis | null = null;
+  private closing = false;
+  /** Retry only connections that once worked: a first connect that fails is reported at once. */
+  private connected = false;
+
+  constructor(
+    readonly target: RedisTarget,
+    connectTimeoutMs: number,
+  ) {
+    this.client = this.create(connectTimeoutMs, false);
+  }
+
+  /** A second connection in subscriber mode (Redis allows no other commands on it). */
+  subscriberClient(): Redis {
+    if (this.subscriber === null) {
+      this.subscriber = this.client.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+      this.subscriber.on('error', (e: unknown) => (this.lastError = e));
+    }
+    return this.subscriber;
+  }
+
+  /** Drops both connections at once; pending commands fail. Idempotent. */
+  close(): void {
+    this.closing = true;
+    this.subscriber?.disconnect();
+    this.client.disconnect();
+  }
+
+  private create(connectTimeoutMs: number, offlineQueue: boolean): Redis {
+    const client = new Redis(this.target.url, {
+      lazyConnect: true,
+      connectTimeout: connectTimeoutMs,
+      // Fail a command instead of queueing it while disconnected: the caller gets state_unavailable.
+      enableOfflineQueue: offlineQueue,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => (this.closing || !this.connected ? null : Math.min(times * 200, 2000)),
+    });
+    client.once('ready', () => (this.connected = true));
+    // Without a listener ioredis prints every connection error; we report them through lastError.
+    client.on('error', (e: unknown) => (this.lastError = e));
+    return client;
+  }
+}
+
+/** A state_unavailable error naming the Redis location (never its password). */
+export function unavailable(target: RedisTarget, doing: string, e: unknown): ClaudeAuthError {
+  const why = e instanceof Error ? e.message || e.name : String(e);
+  return new ClaudeAuthError('state_unavailable', `cannot ${doing} Redis at ${target.location}: ${why}`, {
+    hint: 'Check that Redis is running and reachable, or set [state] url = "sqlite:state.db" for a single host.',
+    cause: e,
+  });
+}
