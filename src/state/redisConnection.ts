@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { ClaudeAuthError } from '../errors.js';
 
+const COMMAND_TIMEOUT_MS = 5000;
+
 /** The key prefix when the URL names none. */
 export const DEFAULT_REDIS_PREFIX = 'claude-auth:';
 
@@ -54,13 +56,25 @@ export async function connectRedis(
   target: RedisTarget,
   options: { connectTimeoutMs?: number } = {},
 ): Promise<RedisConnection> {
-  const connection = new RedisConnection(target, options.connectTimeoutMs ?? 3000);
+  const timeoutMs = options.connectTimeoutMs ?? 3000;
+  const connection = new RedisConnection(target, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  // ioredis's connectTimeout covers only the TCP connect; a server that accepts and never answers
+  // would otherwise hang here forever.
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
   try {
-    await connection.client.connect();
-    await connection.client.ping();
+    await Promise.race([connection.client.connect().then(() => connection.client.ping()), silence]);
   } catch (e) {
     connection.close();
-    throw unavailable(target, 'connect to', connection.lastError ?? e);
+    throw unavailable(target, 'connect to', timedOut ? e : (connection.lastError ?? e));
+  } finally {
+    clearTimeout(timer);
   }
   return connection;
 }
@@ -105,6 +119,8 @@ export class RedisConnection {
       // Fail a command instead of queueing it while disconnected: the caller gets state_unavailable.
       enableOfflineQueue: offlineQueue,
       maxRetriesPerRequest: 1,
+      // A server that stops answering fails the command instead of hanging the caller.
+      commandTimeout: COMMAND_TIMEOUT_MS,
       retryStrategy: (times) => (this.closing || !this.connected ? null : Math.min(times * 200, 2000)),
     });
     client.once('ready', () => (this.connected = true));
