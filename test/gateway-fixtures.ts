@@ -8,7 +8,7 @@ import {
 } from '../src/gateway/index.js';
 import type { UpstreamAuth } from '../src/gateway/ports.js';
 import { ClaudeConnectionPool } from '../src/pool/index.js';
-import { type Simulator, startSimulator } from '../src/simulator/index.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../src/simulator/index.js';
 
 /** The real key the simulator accepts and the virtual key agents present. */
 export const REAL_KEY = 'sk-ant-api03-gateway-test-real-key-000000000000';
@@ -28,18 +28,21 @@ export interface Stack {
 
 /** Options for {@link startStack}: a different auth double, gateway options, simulator keys. */
 export interface StackOptions {
-  auth?: UpstreamAuth;
+  /** The credential source; a function gets the simulator (to issue tokens). Default REAL_KEY. */
+  auth?: UpstreamAuth | ((sim: Simulator) => UpstreamAuth);
   gateway?: Partial<GatewayOptions>;
-  apiKeys?: string[];
+  /** Simulator options; `apiKeys` defaults to [REAL_KEY]. */
+  sim?: SimulatorOptions;
   pooling?: boolean;
 }
 
 /** Starts the simulator (accepting REAL_KEY) and a gateway on 127.0.0.1 that knows VIRTUAL_KEY. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const sim = await startSimulator({ apiKeys: opts.apiKeys ?? [REAL_KEY] });
+  const sim = await startSimulator({ apiKeys: [REAL_KEY], ...opts.sim });
   const keys = new MemoryKeyVerifier();
   keys.add(VIRTUAL_KEY, 'builder-1');
-  const auth = opts.auth ?? new StaticUpstreamAuth(REAL_KEY);
+  const auth =
+    typeof opts.auth === 'function' ? opts.auth(sim) : (opts.auth ?? new StaticUpstreamAuth(REAL_KEY));
   const records: RequestRecord[] = [];
   const pool = new ClaudeConnectionPool({ pooling: opts.pooling ?? true });
   const gw = createGateway({
