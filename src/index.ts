@@ -25,3 +25,11 @@ export {
 export type { AnthropicErrorType, ErrorCode } from './errors.js';
 export { anthropicErrorBody, ClaudeAuthError, ERROR_TABLE, isClaudeAuthError } from './errors.js';
 export * from './simulator/index.js';
+export { OptimizedAuthManager } from './manager.js';
+export type { AuthenticateOptions, AuthResult, ManagerOptions } from './manager.js';
+export { AuthenticationCache } from './cache/AuthenticationCache.js';
+export type { CacheStats } from './cache/AuthenticationCache.js';
+export { RefreshCoordinator } from './refresh/RefreshCoordinator.js';
+export type { RefreshSource, TokenState } from './refresh/RefreshCoordinator.js';
+export { EventBus } from './monitor/EventBus.js';
+export type { AuthEvent, AuthEventType } from './monitor/events.js';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { AuthenticationCache, type CacheStats } from './cache/AuthenticationCache.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, defaultConfig } from './config/schema.js';
@@ -11,7 +12,12 @@ import type { UpstreamAuth, UpstreamCredential } from './gateway/ports.js';
 import { EventBus, type EventStreamOptions } from './monitor/EventBus.js';
 import type { AuthEvent } from './monitor/events.js';
 import { claudeAuthHome } from './paths.js';
-import { RefreshCoordinator, type RefreshSource, type TokenState, usableUntil } from './refresh/RefreshCoordinator.js';
+import {
+  RefreshCoordinator,
+  type RefreshSource,
+  type TokenState,
+  usableUntil,
+} from './refresh/RefreshCoordinator.js';
 
 export interface ManagerOptions {
   /** State directory (default: CLAUDE_AUTH_HOME). */
@@ -58,7 +64,9 @@ class CredentialView implements UpstreamCredential {
     this.expiresAt = credential.expiresAt;
     this.usableUntil = usableUntil(credential);
     this.refreshAt = credential.refreshAt ?? Number.POSITIVE_INFINITY;
-    this.headers = Object.freeze(credential.kind === 'claude_code_oauth' ? {} : upstreamAuthHeaders(credential));
+    this.headers = Object.freeze(
+      credential.kind === 'claude_code_oauth' ? {} : upstreamAuthHeaders(credential),
+    );
     const variable =
       credential.kind === 'api_key'
         ? 'ANTHROPIC_API_KEY'
@@ -95,6 +103,8 @@ export class OptimizedAuthManager implements UpstreamAuth {
   private readonly coordinator: RefreshCoordinator;
   private readonly cache: AuthenticationCache<CredentialView> | null;
   private lastView: CredentialView | null = null;
+  /** Token requests go through this agent, so close() can release their sockets. */
+  private readonly tokenAgent = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
   private closed = false;
 
   private constructor(config: Config, options: ManagerOptions) {
@@ -108,6 +118,8 @@ export class OptimizedAuthManager implements UpstreamAuth {
         clock: this.clock,
         ...(options.env ? { env: options.env } : {}),
         ...(options.log ? { log: options.log } : {}),
+        fetch: (url, init) =>
+          undiciFetch(url, { ...init, dispatcher: this.tokenAgent }) as unknown as Promise<Response>,
       });
     this.source = sourceFor(config, this.provider);
     const perf = config.performance;
@@ -137,7 +149,10 @@ export class OptimizedAuthManager implements UpstreamAuth {
    * Builds a manager from a config (default: the specification's defaults). Fetches nothing yet.
    * @throws ClaudeAuthError config_invalid when the provider's settings are incomplete.
    */
-  static async create(config: Config = defaultConfig(), options: ManagerOptions = {}): Promise<OptimizedAuthManager> {
+  static async create(
+    config: Config = defaultConfig(),
+    options: ManagerOptions = {},
+  ): Promise<OptimizedAuthManager> {
     return new OptimizedAuthManager(config, options);
   }
 
@@ -171,7 +186,9 @@ export class OptimizedAuthManager implements UpstreamAuth {
         return view.kind === 'claude_code_oauth' ? refuseInjection(view) : view;
       }
     }
-    return this.viewFor(agentId).then((view) => (view.kind === 'claude_code_oauth' ? refuseInjection(view) : view));
+    return this.viewFor(agentId).then((view) =>
+      view.kind === 'claude_code_oauth' ? refuseInjection(view) : view,
+    );
   }
 
   /** UpstreamAuth: upstream rejected `rejected`; one forced refresh for every agent that saw it. */
@@ -189,7 +206,8 @@ export class OptimizedAuthManager implements UpstreamAuth {
   invalidate(reason: 'refreshed' | 'revoked' | 'provider_changed', credentialId = this.source.id): void {
     this.lastView = null;
     this.cache?.invalidateAll();
-    if (this.bus.active) this.bus.emit({ type: 'cache.invalidated', at: this.clock.now(), credential: credentialId, reason });
+    if (this.bus.active)
+      this.bus.emit({ type: 'cache.invalidated', at: this.clock.now(), credential: credentialId, reason });
   }
 
   /** The provider's view of its credential (never the secret). */
@@ -220,6 +238,7 @@ export class OptimizedAuthManager implements UpstreamAuth {
     this.coordinator.close();
     this.cache?.close();
     this.bus.close();
+    await this.tokenAgent.destroy();
   }
 
   private result(view: CredentialView, cached: boolean, start: number): AuthResult {
@@ -242,7 +261,8 @@ export class OptimizedAuthManager implements UpstreamAuth {
     const got = this.coordinator.get(this.source);
     const credential = got instanceof Promise ? await got : got;
     let view = this.lastView;
-    if (view === null || view.credential !== credential) view = this.lastView = new CredentialView(credential);
+    if (view === null || view.credential !== credential)
+      view = this.lastView = new CredentialView(credential);
     this.cache?.set(agentId, view);
     return view;
   }

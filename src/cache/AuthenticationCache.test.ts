@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthenticationCache } from './AuthenticationCache.js';
 
 const clock = { now: () => Date.now() };
-const value = (usableUntil: number, refreshAt = Number.POSITIVE_INFINITY) => ({ usableUntil, refreshAt, tag: usableUntil });
+const value = (usableUntil: number, refreshAt = Number.POSITIVE_INFINITY) => ({
+  usableUntil,
+  refreshAt,
+  tag: usableUntil,
+});
 
 let cache: AuthenticationCache<ReturnType<typeof value>>;
 

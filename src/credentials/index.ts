@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { HelperProvider } from './helperProvider.js';
+import type { TokenFetch } from './oauth2/grants.js';
 import { OAuth2Provider } from './oauth2/provider.js';
 import { ApiKeyProvider, ClaudeCodeTokenProvider } from './staticProviders.js';
 import { CredentialStore } from './store.js';
@@ -13,6 +14,8 @@ export interface ProviderContext {
   clock?: Clock;
   store?: CredentialStore;
   log?: Logger;
+  /** The fetch for token requests (the manager's, so close() can release its sockets). */
+  fetch?: TokenFetch;
 }
 
 /** The provider `[auth] provider` names, over the store in `home`. */
@@ -30,6 +33,7 @@ export function createProvider(config: Config, ctx: ProviderContext): Credential
         clock,
         env,
         ...(ctx.log ? { log: ctx.log } : {}),
+        ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
       });
     case 'claude_code_token':
       return new ClaudeCodeTokenProvider(store, env);

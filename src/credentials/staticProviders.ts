@@ -55,7 +55,14 @@ export class ApiKeyProvider implements CredentialProvider {
       };
     const stored = this.store.read().api_key?.key;
     if (stored)
-      return { kind: 'api_key', secret: stored, expiresAt: null, refreshAt: null, source: 'store', injectAs: 'x-api-key' };
+      return {
+        kind: 'api_key',
+        secret: stored,
+        expiresAt: null,
+        refreshAt: null,
+        source: 'store',
+        injectAs: 'x-api-key',
+      };
     const fromEnv = this.env[this.auth.api_key_env]?.trim();
     if (fromEnv) {
       return {

@@ -9,7 +9,13 @@ export type RefreshPriority = 'urgent' | 'background';
  * and numbers, never a secret. `at` is epoch ms from the injected clock.
  */
 export type AuthEvent =
-  | { type: 'refresh.started'; at: number; credential: string; reason: RefreshReason; priority: RefreshPriority }
+  | {
+      type: 'refresh.started';
+      at: number;
+      credential: string;
+      reason: RefreshReason;
+      priority: RefreshPriority;
+    }
   | {
       type: 'refresh.succeeded';
       at: number;
@@ -35,6 +41,11 @@ export type AuthEvent =
   | { type: 'circuit.half_open'; at: number; endpoint: string }
   | { type: 'circuit.closed'; at: number; endpoint: string }
   | { type: 'reauth.required'; at: number; credential: string; message: string }
-  | { type: 'cache.invalidated'; at: number; credential: string; reason: 'refreshed' | 'revoked' | 'provider_changed' };
+  | {
+      type: 'cache.invalidated';
+      at: number;
+      credential: string;
+      reason: 'refreshed' | 'revoked' | 'provider_changed';
+    };
 
 export type AuthEventType = AuthEvent['type'];

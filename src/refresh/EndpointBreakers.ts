@@ -21,7 +21,9 @@ export interface BreakerOptions {
 export function isTransient(error: unknown): boolean {
   return (
     error instanceof ClaudeAuthError &&
-    (error.code === 'token_endpoint_unreachable' || error.code === 'refresh_failed' || error.code === 'lock_timeout')
+    (error.code === 'token_endpoint_unreachable' ||
+      error.code === 'refresh_failed' ||
+      error.code === 'lock_timeout')
   );
 }
 

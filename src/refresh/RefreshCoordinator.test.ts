@@ -45,7 +45,9 @@ let bus: EventBus;
 let events: AuthEvent[];
 let coordinators: RefreshCoordinator[];
 
-function coordinator(over: Partial<ConstructorParameters<typeof RefreshCoordinator>[0]> = {}): RefreshCoordinator {
+function coordinator(
+  over: Partial<ConstructorParameters<typeof RefreshCoordinator>[0]> = {},
+): RefreshCoordinator {
   const c = new RefreshCoordinator({
     clock,
     events: bus,
@@ -152,7 +154,9 @@ describe('batch window (enable_token_batching)', () => {
           return new ScriptedSource(id, 'e').fresh(n);
         },
       ]);
-    const all = Array.from({ length: 5 }, (_, i) => c.refresh(slow(`s${i}`), 'background', 'scheduled', true));
+    const all = Array.from({ length: 5 }, (_, i) =>
+      c.refresh(slow(`s${i}`), 'background', 'scheduled', true),
+    );
     await vi.advanceTimersByTimeAsync(1000);
     await Promise.all(all);
     expect(peak).toBe(2);
@@ -195,7 +199,10 @@ describe('retries and backoff', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(await p).toMatchObject({ code: 'token_endpoint_unreachable' });
     expect(src.calls).toHaveLength(3);
-    expect(events.find((e) => e.type === 'refresh.failed')).toMatchObject({ attempts: 3, code: 'token_endpoint_unreachable' });
+    expect(events.find((e) => e.type === 'refresh.failed')).toMatchObject({
+      attempts: 3,
+      code: 'token_endpoint_unreachable',
+    });
   });
 
   it('honours retry-after: the next attempt waits until the server said', async () => {
@@ -233,8 +240,12 @@ describe('circuit breaker per token endpoint', () => {
       (n) => (down ? Promise.reject(transient()) : Promise.resolve(new ScriptedSource('a', 'idp').fresh(n))),
     ]);
     const c = coordinator({ retryAttempts: 0, breaker: { threshold: 3, halfOpenAfterMs: 30_000 } });
-    for (let i = 0; i < 3; i++) await expect(c.get(src)).rejects.toMatchObject({ code: 'token_endpoint_unreachable' });
-    expect(events.find((e) => e.type === 'circuit.opened')).toMatchObject({ endpoint: 'idp', retryAt: T0 + 30_000 });
+    for (let i = 0; i < 3; i++)
+      await expect(c.get(src)).rejects.toMatchObject({ code: 'token_endpoint_unreachable' });
+    expect(events.find((e) => e.type === 'circuit.opened')).toMatchObject({
+      endpoint: 'idp',
+      retryAt: T0 + 30_000,
+    });
     expect(c.circuits()).toEqual({ idp: 'open' });
     const calls = src.calls.length;
     const e = await (c.get(src) as Promise<Credential>).catch((x: unknown) => x);
@@ -243,7 +254,9 @@ describe('circuit breaker per token endpoint', () => {
     await vi.advanceTimersByTimeAsync(30_000);
     down = false;
     expect((await c.get(src)).secret).toMatch(/^a-token-/);
-    expect(events.map((x) => x.type)).toEqual(expect.arrayContaining(['circuit.half_open', 'circuit.closed']));
+    expect(events.map((x) => x.type)).toEqual(
+      expect.arrayContaining(['circuit.half_open', 'circuit.closed']),
+    );
     expect(c.circuits()).toEqual({ idp: 'closed' });
   });
 
@@ -252,7 +265,12 @@ describe('circuit breaker per token endpoint', () => {
     const src = new ScriptedSource(
       'a',
       'idp',
-      [(n) => (down ? Promise.reject(transient()) : Promise.resolve(new ScriptedSource('a', 'idp', [], 60_000, 20_000).fresh(n)))],
+      [
+        (n) =>
+          down
+            ? Promise.reject(transient())
+            : Promise.resolve(new ScriptedSource('a', 'idp', [], 60_000, 20_000).fresh(n)),
+      ],
       60_000,
       20_000,
     );
@@ -291,7 +309,18 @@ describe('scheduled background refresh', () => {
 
   it('after a failed background refresh it tries again while the credential is still valid', async () => {
     let fail = false;
-    const src = new ScriptedSource('a', 'e', [(n) => (fail ? Promise.reject(transient()) : Promise.resolve(new ScriptedSource('a', 'e', [], 60_000, 20_000).fresh(n)))], 60_000, 20_000);
+    const src = new ScriptedSource(
+      'a',
+      'e',
+      [
+        (n) =>
+          fail
+            ? Promise.reject(transient())
+            : Promise.resolve(new ScriptedSource('a', 'e', [], 60_000, 20_000).fresh(n)),
+      ],
+      60_000,
+      20_000,
+    );
     const c = coordinator({ retryAttempts: 0 });
     await c.get(src);
     fail = true;

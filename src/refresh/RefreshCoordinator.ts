@@ -115,7 +115,8 @@ export class RefreshCoordinator {
     const c = slot.credential;
     const now = this.clock.now();
     if (c !== null && usableUntil(c) > now) {
-      if (c.refreshAt !== null && c.refreshAt <= now && slot.job === null) this.refresh(source, 'background', 'refresh_ahead', true);
+      if (c.refreshAt !== null && c.refreshAt <= now && slot.job === null)
+        this.refresh(source, 'background', 'refresh_ahead', true);
       return c;
     }
     if (slot.reauth) return Promise.reject(slot.reauth);
@@ -133,7 +134,11 @@ export class RefreshCoordinator {
    */
   async replaceRejected(source: RefreshSource, rejected: Credential): Promise<Credential> {
     const slot = this.slot(source);
-    if (slot.credential !== null && slot.credential.secret !== rejected.secret && usableUntil(slot.credential) > this.clock.now()) {
+    if (
+      slot.credential !== null &&
+      slot.credential.secret !== rejected.secret &&
+      usableUntil(slot.credential) > this.clock.now()
+    ) {
       return slot.credential;
     }
     if (slot.job?.force) return this.refresh(source, 'urgent', 'unauthorized', true);
@@ -143,8 +148,14 @@ export class RefreshCoordinator {
   }
 
   /** Starts (or joins) the one refresh of `source`. */
-  refresh(source: RefreshSource, priority: RefreshPriority, reason: RefreshReason, force: boolean): Promise<Credential> {
-    if (this.closed) return Promise.reject(new ClaudeAuthError('refresh_unavailable', 'the auth manager is closed'));
+  refresh(
+    source: RefreshSource,
+    priority: RefreshPriority,
+    reason: RefreshReason,
+    force: boolean,
+  ): Promise<Credential> {
+    if (this.closed)
+      return Promise.reject(new ClaudeAuthError('refresh_unavailable', 'the auth manager is closed'));
     const slot = this.slot(source);
     if (slot.job) {
       this.counters.coalesced++;
@@ -220,7 +231,13 @@ export class RefreshCoordinator {
     try {
       if (this.closed) throw new ClaudeAuthError('refresh_unavailable', 'the auth manager is closed');
       this.counters.started++;
-      events.emit({ type: 'refresh.started', at: started, credential: source.id, reason: job.reason, priority: job.priority });
+      events.emit({
+        type: 'refresh.started',
+        at: started,
+        credential: source.id,
+        reason: job.reason,
+        priority: job.priority,
+      });
       const policy = retry(handleWhen(isTransient), {
         maxAttempts: this.options.retryAttempts,
         backoff: new RetryAfterBackoff(this.clock),
@@ -251,11 +268,18 @@ export class RefreshCoordinator {
       const error =
         e instanceof ClaudeAuthError
           ? e
-          : new ClaudeAuthError('refresh_failed', `refreshing ${source.id} failed: ${(e as Error).message}`, { cause: e });
+          : new ClaudeAuthError('refresh_failed', `refreshing ${source.id} failed: ${(e as Error).message}`, {
+              cause: e,
+            });
       this.counters.failed++;
       if (error.code === 'reauth_required') {
         slot.reauth = error;
-        events.emit({ type: 'reauth.required', at: this.clock.now(), credential: source.id, message: error.message });
+        events.emit({
+          type: 'reauth.required',
+          at: this.clock.now(),
+          credential: source.id,
+          message: error.message,
+        });
       }
       const next = this.closed || error.code === 'reauth_required' ? null : this.scheduleRetry(slot, error);
       events.emit({

@@ -28,7 +28,8 @@ export class RetryAfterBackoff implements IBackoffFactory<Context> {
     const base = this.inner.next(context);
     const error = 'error' in context.result ? context.result.error : undefined;
     const retryAt = error instanceof ClaudeAuthError ? error.retryAt : undefined;
-    const duration = retryAt === undefined ? base.duration : Math.max(base.duration, retryAt - this.clock.now());
+    const duration =
+      retryAt === undefined ? base.duration : Math.max(base.duration, retryAt - this.clock.now());
     return {
       duration,
       next: (ctx: Context) => new RetryAfterBackoff(this.clock, base).next(ctx),

@@ -28,7 +28,15 @@ export interface GrantContext {
   now: () => number;
   /** Abort a token request after this long. */
   timeoutMs: number;
+  /** The fetch used for token requests (the manager passes one bound to its own closable agent). */
+  fetch?: TokenFetch;
 }
+
+/** A fetch for token requests: what oauth4webapi's `customFetch` accepts. */
+export type TokenFetch = (
+  url: string,
+  init: oauth.CustomFetchOptions<'POST', URLSearchParams>,
+) => Promise<Response>;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -92,8 +100,8 @@ function parties(ctx: GrantContext): Parties {
     ...(ctx.config.authorize_url ? { authorization_endpoint: ctx.config.authorize_url } : {}),
   };
   const options: oauth.TokenEndpointRequestOptions = {
-    signal: () => AbortSignal.timeout(ctx.timeoutMs),
     ...(endpoint.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}),
+    ...(ctx.fetch ? { [oauth.customFetch]: ctx.fetch } : {}),
   };
   return { as, client: { client_id: clientId(ctx.config) }, auth: clientAuth(ctx), options };
 }
@@ -116,6 +124,13 @@ async function exchange(
 ): Promise<GrantResult> {
   const p = parties(ctx);
   const endpoint = p.as.token_endpoint as string;
+  // our own timer rather than AbortSignal.timeout, so nothing outlives the request
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new DOMException('token request timed out', 'TimeoutError')),
+    ctx.timeoutMs,
+  );
+  p.options.signal = abort.signal;
   let response: Response;
   try {
     response = await send(p);
@@ -128,6 +143,8 @@ async function exchange(
         : `cannot reach the token endpoint ${endpoint}: ${describeNetworkError(e)}`,
       { hint: 'Check the network and auth.oauth2.token_url; the stored tokens were not changed.', cause: e },
     );
+  } finally {
+    clearTimeout(timer);
   }
   try {
     return { ok: true, tokens: toTokenSet(await process(p, response), ctx.now()) };

@@ -10,6 +10,7 @@ import {
   type GrantContext,
   type GrantResult,
   refreshTokenGrant,
+  type TokenFetch,
   type TokenSet,
   tokenEndpoint,
 } from './grants.js';
@@ -21,6 +22,8 @@ export interface OAuth2ProviderOptions {
   requestTimeoutMs?: number;
   /** Where refresh decisions are logged (never a token: the logger redacts, and we pass none). */
   log?: Logger;
+  /** The fetch used for token requests (default: the global fetch). */
+  fetch?: TokenFetch;
 }
 
 /** The refresh margin actually used: the configured one, but at most a quarter of a short token's life. */
@@ -54,6 +57,7 @@ export class OAuth2Provider implements CredentialProvider {
   private current: StoredOAuthTokens | undefined;
   private inFlight: Promise<Credential> | null = null;
   private readonly log: Logger | undefined;
+  private readonly fetch: TokenFetch | undefined;
 
   constructor(
     private readonly config: OAuth2Config,
@@ -75,6 +79,7 @@ export class OAuth2Provider implements CredentialProvider {
     this.env = options.env ?? process.env;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.log = options.log;
+    this.fetch = options.fetch;
     this.entryId = oauthEntryId(config.token_url, config.client_id);
   }
 
@@ -171,6 +176,7 @@ export class OAuth2Provider implements CredentialProvider {
       env: this.env,
       now: () => this.clock.now(),
       timeoutMs: this.requestTimeoutMs,
+      ...(this.fetch ? { fetch: this.fetch } : {}),
     };
   }
 
