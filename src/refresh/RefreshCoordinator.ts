@@ -82,6 +82,7 @@ export class RefreshCoordinator {
   private readonly breakers: EndpointBreakers;
   private readonly random: () => number;
   private readonly jitter: number;
+  private readonly batchWindowMs: number;
   private closed = false;
   /** Counters for the dashboard. */
   readonly counters = { started: 0, succeeded: 0, failed: 0, coalesced: 0 };
@@ -91,6 +92,7 @@ export class RefreshCoordinator {
     this.random = options.random ?? Math.random;
     this.jitter = options.jitter ?? 0.1;
     const { enabled, windowMs, maxBatchSize } = options.batching;
+    this.batchWindowMs = enabled ? windowMs : 0;
     this.queue = new RefreshQueue({
       batchWindowMs: enabled ? windowMs : 0,
       concurrency: enabled ? maxBatchSize : Number.POSITIVE_INFINITY,
@@ -302,7 +304,8 @@ export class RefreshCoordinator {
     if (this.closed || c === null || c.refreshAt === null) return;
     const now = this.clock.now();
     const margin = c.expiresAt === null ? 0 : c.expiresAt - c.refreshAt;
-    const early = this.random() * this.jitter * margin;
+    // start early by the jitter, and by the batch window a background refresh waits in the queue
+    const early = this.random() * this.jitter * margin + this.batchWindowMs;
     const floor = c.expiresAt === null ? 1000 : Math.min(1000, Math.max(0, (c.expiresAt - now) / 2));
     this.arm(slot, Math.max(floor, c.refreshAt - early - now), 'scheduled');
   }
