@@ -11,6 +11,7 @@ import { ClaudeAuthError } from './errors.js';
 import type { UpstreamAuth, UpstreamCredential } from './gateway/ports.js';
 import { EventBus, type EventStreamOptions } from './monitor/EventBus.js';
 import type { AuthEvent } from './monitor/events.js';
+import { LatencyRing } from './monitor/LatencyRing.js';
 import { claudeAuthHome } from './paths.js';
 import {
   RefreshCoordinator,
@@ -103,6 +104,8 @@ export class OptimizedAuthManager implements UpstreamAuth {
   private readonly coordinator: RefreshCoordinator;
   private readonly cache: AuthenticationCache<CredentialView> | null;
   private lastView: CredentialView | null = null;
+  /** Latency of authenticateAgent calls, ms (cached and not). */
+  private readonly lookups = new LatencyRing();
   /** Token requests go through this agent, so close() can release their sockets. */
   private readonly tokenAgent = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
   private closed = false;
@@ -142,6 +145,10 @@ export class OptimizedAuthManager implements UpstreamAuth {
       retryAttempts: perf.token_optimizer.retry_attempts,
       ...(options.random ? { random: options.random } : {}),
       onRefreshed: (id) => this.invalidate('refreshed', id),
+    });
+    // a revoked grant must not keep being served from the cache until its access token expires
+    this.bus.subscribe((e) => {
+      if (e.type === 'reauth.required') this.invalidate('revoked', e.credential);
     });
   }
 
@@ -221,11 +228,14 @@ export class OptimizedAuthManager implements UpstreamAuth {
 
   stats(): {
     cache: CacheStats | null;
+    /** authenticateAgent latency in ms over the last 4096 calls (avg over all). */
+    lookups: ReturnType<LatencyRing['summary']>;
     refresh: RefreshCoordinator['counters'] & { queued: number };
     circuits: Record<string, 'closed' | 'open' | 'half_open'>;
   } {
     return {
       cache: this.cache?.stats() ?? null,
+      lookups: this.lookups.summary(),
       refresh: { ...this.coordinator.counters, queued: this.coordinator.queueLength },
       circuits: this.coordinator.circuits(),
     };
@@ -242,13 +252,15 @@ export class OptimizedAuthManager implements UpstreamAuth {
   }
 
   private result(view: CredentialView, cached: boolean, start: number): AuthResult {
+    const latencyMs = performance.now() - start;
+    this.lookups.record(latencyMs);
     return {
       headers: view.headers,
       env: view.env,
       expiresAt: view.expiresAt,
       kind: view.kind,
       cached,
-      latencyMs: performance.now() - start,
+      latencyMs,
     };
   }
 

@@ -195,6 +195,18 @@ describe('OptimizedAuthManager against the simulator', () => {
     expect(err).toMatchObject({ code: 'policy_violation' });
   });
 
+  it('a listener that throws (monitoring) never fails an authentication', async () => {
+    await seedExpired();
+    const m = await manager(oauthConfig());
+    m.bus.subscribe(() => {
+      throw new Error('monitoring bug');
+    });
+    const r = await m.authenticateAgent('a');
+    expect(r.headers.authorization).toMatch(/^Bearer /);
+    expect(m.bus.listenerErrors).toBeGreaterThan(0);
+    expect(m.stats().lookups.count).toBe(1);
+  });
+
   it('an API key provider authenticates from the environment with no network', async () => {
     const m = await manager(defaultConfig(), { ANTHROPIC_API_KEY: 'sk-ant-api03-test-key' });
     const r = await m.authenticateAgent('x');
