@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ClaudeAuthError } from '../errors.js';
 import { openStateStore, parseStateUrl } from './open.js';
-import { DEFAULT_REDIS_PREFIX, parseRedisUrl } from './redisConnection.js';
+import { DEFAULT_REDIS_PREFIX, parseRedisUrl } from './redisUrl.js';
 
 const HOME = '/home/x/.local/share/claude-auth';
 

@@ -1,8 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { ClaudeAuthError } from '../errors.js';
-import { parseRedisUrl } from './redisConnection.js';
-import { RedisStateStore } from './redisStore.js';
+import { parseRedisUrl } from './redisUrl.js';
 import { MEMORY } from './sqliteFile.js';
 import { SqliteStateStore, type SqliteStateStoreOptions } from './sqliteStore.js';
 import type { StateStore } from './types.js';
@@ -48,6 +47,8 @@ export async function openStateStore(
 ): Promise<StateStore> {
   const target = parseStateUrl(config.state.url, home);
   if (target.kind === 'sqlite') return SqliteStateStore.open(target.file, options);
+  // Loaded on demand: ioredis costs ~150 ms of start-up that SQLite users should not pay.
+  const { RedisStateStore } = await import('./redisStore.js');
   return RedisStateStore.connect(parseRedisUrl(target.url, options.redisPrefix), options);
 }
 

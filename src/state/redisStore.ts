@@ -1,6 +1,7 @@
 import { ClaudeAuthError } from '../errors.js';
-import { connectRedis, type RedisConnection, type RedisTarget, unavailable } from './redisConnection.js';
+import { connectRedis, type RedisConnection, unavailable } from './redisConnection.js';
 import { ADD_KEY, REVOKE_KEYS, TOUCH_KEYS } from './redisScripts.js';
+import type { RedisTarget } from './redisUrl.js';
 import type {
   AgentSessionRecord,
   KeyFilter,
