@@ -17,6 +17,7 @@ describe('defaultConfig', () => {
         gc_threshold_mb: 400,
         session_timeout_minutes: 30,
         max_agent_memory_mb: 50,
+        default_agent_memory_mb: 25,
       },
       monitoring: {
         alert_threshold_breach_count: 3,

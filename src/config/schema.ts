@@ -49,6 +49,8 @@ const memorySchema = z
     session_timeout_minutes: positiveNumber.default(30),
     /** The most one agent may reserve, in MB (the specification's per-agent limit). */
     max_agent_memory_mb: positiveNumber.default(50),
+    /** What a session reserves when the agent does not say (`estimatedMemoryMb`), in MB. */
+    default_agent_memory_mb: positiveNumber.default(25),
   })
   .strict()
   .superRefine((memory, ctx) => {
@@ -62,6 +64,14 @@ const memorySchema = z
           message: `expected at most max_memory_mb (${memory.max_memory_mb})`,
         });
       }
+    }
+    if (memory.default_agent_memory_mb > memory.max_agent_memory_mb) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default_agent_memory_mb'],
+        input: memory.default_agent_memory_mb,
+        message: `expected at most max_agent_memory_mb (${memory.max_agent_memory_mb})`,
+      });
     }
   });
 
