@@ -3,6 +3,8 @@ import type { ErrorCode } from '../errors.js';
 /** Why a refresh ran. */
 export type RefreshReason = 'expired' | 'refresh_ahead' | 'scheduled' | 'unauthorized' | 'initial';
 export type RefreshPriority = 'urgent' | 'background';
+/** Why an agent session ended. */
+export type SessionEndReason = 'idle_timeout' | 'memory_pressure' | 'process_exited' | 'revoked' | 'closed';
 
 /**
  * Everything the library reports as it works, as a discriminated union on `type`. Events carry ids
