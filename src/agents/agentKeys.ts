@@ -37,14 +37,13 @@ export async function issueAgentKey(
   validateAgentName(agent);
   const createdAt = (options.clock ?? systemClock).now();
   const expiresAt = options.expiresInMs === undefined ? null : createdAt + options.expiresInMs;
-  const before = options.replace ? await store.listKeys({ agent, includeRevoked: false }) : [];
   const key = generateVirtualKey();
   const keyId = newKeyId();
-  await store.addKey(
+  const replaced = await store.addKey(
     { keyId, agent, keyHash: hashVirtualKey(key), createdAt, expiresAt },
     { replace: options.replace },
   );
-  return { agent, key, keyId, createdAt, expiresAt, replaced: before.map((k) => k.keyId) };
+  return { agent, key, keyId, createdAt, expiresAt, replaced };
 }
 
 /** What revocation did. */

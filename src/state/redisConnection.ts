@@ -38,6 +38,7 @@ export async function connectRedis(
 
 /** An ioredis client plus, on demand, a subscriber connection. */
 export class RedisConnection {
+  /** The command connection. */
   readonly client: Redis;
   /** The most recent connection error, for messages. */
   lastError: unknown = null;
@@ -46,7 +47,9 @@ export class RedisConnection {
   /** Retry only connections that once worked: a first connect that fails is reported at once. */
   private connected = false;
 
+  /** Creates the client without connecting (`connectRedis` connects it). */
   constructor(
+    /** What to connect to. */
     readonly target: RedisTarget,
     connectTimeoutMs: number,
   ) {

@@ -11,14 +11,18 @@
 /**
  * KEYS: key hash, all-keys set, agent-keys set, key-hash index.
  * ARGV: id, agent, hash hex, created_at, expires_at or '', replace '1'|'0', prefix, channel.
- * Returns 0 when the id or hash exists already, else 1.
+ * Returns {0} when the id or hash exists already, else {1, ids revoked by replace…}.
  */
 export const ADD_KEY = `
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[4]) == 1 then return { 0 } end
+local out = { 1 }
 if ARGV[6] == '1' then
   for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     local k = ARGV[7] .. 'key:' .. id
-    if redis.call('HEXISTS', k, 'revoked_at') == 0 then redis.call('HSET', k, 'revoked_at', ARGV[4]) end
+    if redis.call('HEXISTS', k, 'revoked_at') == 0 then
+      redis.call('HSET', k, 'revoked_at', ARGV[4])
+      out[#out + 1] = id
+    end
   end
 end
 redis.call('HSET', KEYS[1], 'agent', ARGV[2], 'hash', ARGV[3], 'created_at', ARGV[4])
@@ -27,7 +31,7 @@ redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[1])
 redis.call('PUBLISH', ARGV[8], 'add')
-return 1
+return out
 `;
 
 /**

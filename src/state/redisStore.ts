@@ -43,8 +43,8 @@ export class RedisStateStore implements StateStore {
     return new RedisStateStore(await connectRedis(target, options));
   }
 
-  async addKey(key: NewVirtualKey, options: { replace?: boolean } = {}): Promise<void> {
-    const added = await this.run('add a key to', () =>
+  async addKey(key: NewVirtualKey, options: { replace?: boolean } = {}): Promise<string[]> {
+    const reply = await this.run('add a key to', () =>
       this.redis.eval(
         ADD_KEY,
         4,
@@ -62,12 +62,14 @@ export class RedisStateStore implements StateStore {
         this.channel,
       ),
     );
+    const [added, ...replaced] = reply as [number, ...string[]];
     if (added !== 1) {
       throw new ClaudeAuthError(
         'usage',
         `a virtual key with id ${key.keyId} or the same hash already exists`,
       );
     }
+    return replaced;
   }
 
   async listKeys(filter: KeyFilter = {}): Promise<VirtualKeyRecord[]> {

@@ -68,9 +68,9 @@ export class SqliteStateStore implements StateStore {
     return new SqliteStateStore(file, db, options);
   }
 
-  async addKey(key: NewVirtualKey, options: { replace?: boolean } = {}): Promise<void> {
-    this.write('add a key to', () => {
-      if (options.replace) this.sql.revoke.all(key.createdAt, key.agent, null, null);
+  async addKey(key: NewVirtualKey, options: { replace?: boolean } = {}): Promise<string[]> {
+    return this.write('add a key to', () => {
+      const replaced = options.replace ? this.sql.revoke.all(key.createdAt, key.agent, null, null) : [];
       try {
         this.sql.insertKey.run(key);
       } catch (e) {
@@ -82,6 +82,7 @@ export class SqliteStateStore implements StateStore {
         }
         throw e;
       }
+      return replaced.map((r) => r.key_id);
     });
   }
 

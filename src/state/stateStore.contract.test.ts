@@ -117,7 +117,7 @@ describe.each(BACKENDS)('StateStore contract: $name', (backend) => {
     const b = key('beta', 2000, { expiresAt: 9000 });
     const a2 = key('alpha', 3000);
     const a1 = key('alpha', 1000);
-    for (const k of [b, a2, a1]) await store.addKey(k);
+    for (const k of [b, a2, a1]) expect(await store.addKey(k)).toEqual([]);
     const listed = await store.listKeys();
     expect(listed.map((k) => k.keyId)).toEqual([a1.keyId, a2.keyId, b.keyId]);
     expect(listed[2]).toEqual({ ...b, revokedAt: null, lastSeenAt: null });
@@ -160,7 +160,7 @@ describe.each(BACKENDS)('StateStore contract: $name', (backend) => {
     for (const k of [old1, old2, other]) await store.addKey(k);
     await store.revokeKeys('a', 50, old1.keyId);
     const fresh = key('a', 100);
-    await store.addKey(fresh, { replace: true });
+    expect(await store.addKey(fresh, { replace: true })).toEqual([old2.keyId]);
     const byId = Object.fromEntries((await store.listKeys()).map((k) => [k.keyId, k.revokedAt]));
     expect(byId).toEqual({ [old1.keyId]: 50, [old2.keyId]: 100, [fresh.keyId]: null, [other.keyId]: null });
   });

@@ -58,8 +58,10 @@ export interface StateStore {
   /**
    * Adds a key. With `replace`, every active key of the same agent is revoked at `key.createdAt` in
    * the same transaction, so there is no instant with zero or two generations of keys.
+   * @returns the ids of the keys revoked because of `replace` (empty without it).
+   * @throws ClaudeAuthError usage when a key with the same id or hash exists.
    */
-  addKey(key: NewVirtualKey, options?: { replace?: boolean }): Promise<void>;
+  addKey(key: NewVirtualKey, options?: { replace?: boolean }): Promise<string[]>;
   /** Keys ordered by agent, then creation time. */
   listKeys(filter?: KeyFilter): Promise<VirtualKeyRecord[]>;
   /**
