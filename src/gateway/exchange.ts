@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import { BodyTooLargeError, bufferBody, limitedBody } from './body.js';
+import { bufferBody, limitedBody } from './body.js';
 import type { GatewayContext } from './context.js';
 import {
   authFailure,
@@ -13,12 +12,12 @@ import {
   sendFailure,
   tooLarge,
   tooManyInFlight,
-  upstreamFailure,
 } from './errors.js';
-import { carriesSubscriptionToken, rawHeaderValue, responseHeaders, scanRequestHeaders } from './headers.js';
+import { carriesSubscriptionToken, rawHeaderValue, scanRequestHeaders } from './headers.js';
 import type { AgentIdentity, UpstreamCredential } from './ports.js';
 import { type AgentCounters, newAgentCounters, type RequestOutcome, RequestRecord } from './record.js';
 import { overloadDelayMs, shouldBuffer } from './replay.js';
+import { ResponseRelay } from './streaming.js';
 
 const BAD_LENGTH: GatewayFailure = {
   status: 400,
@@ -27,15 +26,13 @@ const BAD_LENGTH: GatewayFailure = {
 };
 
 /**
- * One proxied `/v1/*` request, from arrival to its record. It is also the undici dispatch handler
- * of its upstream attempts, so the response is written straight into the agent's socket (what
- * `pool.stream()` does, minus its generic handler) and every stage is timed where it happens.
+ * One proxied `/v1/*` request, from arrival to its record: key check, limits, credential, body
+ * handling, upstream attempts (it is their undici handler, see ResponseRelay), replays, the end.
+ * A flat sequence of callbacks: no promise unless UpstreamAuth returns one.
  */
-export class Exchange implements Dispatcher.DispatchHandler {
-  readonly record: RequestRecord;
+export class Exchange extends ResponseRelay {
   private readonly gw: GatewayContext;
   private readonly req: IncomingMessage;
-  private readonly res: ServerResponse;
   private readonly t0: number;
   /** Forwarded headers; the credential's go after index `baseHeaders`. */
   private headers: string[] = [];
@@ -48,28 +45,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private replayable = true;
   private contentLength = -1;
   private chunked = false;
-  private abortUpstream: ((err?: Error) => void) | null = null;
-  private resumeUpstream: (() => void) | null = null;
-  /** Status of an upstream answer being swallowed before a replay, or 0. */
-  private discarding = 0;
   private retryAfter: string | undefined;
   private replayed401 = false;
   private overloadRetries = 0;
   private authStart = 0;
-  private dispatchedAt = 0;
-  private connectedAt = 0;
-  private headersAt = 0;
   private inFlight = false;
-  private drainHooked = false;
-  private done = false;
   private readonly onClose = (): void => this.clientClosed();
 
   constructor(gw: GatewayContext, req: IncomingMessage, res: ServerResponse, path: string) {
+    super(res, new RequestRecord(gw.nextRequestId(), gw.clock.now(), req.method ?? 'GET', path));
     this.gw = gw;
     this.req = req;
-    this.res = res;
     this.t0 = performance.now();
-    this.record = new RequestRecord(gw.nextRequestId(), gw.clock.now(), req.method ?? 'GET', path);
   }
 
   /** Checks the key and limits, then asks for the credential; the rest follows from callbacks. */
@@ -196,86 +183,21 @@ export class Exchange implements Dispatcher.DispatchHandler {
     );
   }
 
-  /** undici: the request is on a connection (pool queue and connect are behind it). */
-  onConnect(abort: (err?: Error) => void): void {
-    this.connectedAt = performance.now();
-    if (this.done) abort();
-    else this.abortUpstream = abort;
-  }
-
-  /** undici: the response headers arrived. Returns false to pause reading (never here). */
-  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
-    if (status < 200 || this.done) return true;
-    const { record, res } = this;
+  /** Swallows a 401 on an OAuth token (once) and a 529 while retries are left; counts 429/529. */
+  protected intercept(status: number, raw: Buffer[]): boolean {
     const agent = this.agent as AgentCounters;
-    const now = performance.now();
-    record.poolMs = this.connectedAt - this.dispatchedAt;
-    record.ttfbMs = now - this.connectedAt;
-    this.headersAt = now;
-    this.resumeUpstream = resume;
     if (status === 401 && this.canReplay401()) {
       agent.upstream401++;
-      this.discarding = 401;
       return true;
     }
     const retry = this.gw.retryOverloaded;
     if (status === 529 && retry !== null && this.replayable && this.overloadRetries < retry.attempts) {
       this.retryAfter = rawHeaderValue(raw, 'retry-after');
-      this.discarding = 529;
       return true;
     }
     if (status === 429) agent.upstream429++;
     else if (status === 529) agent.upstream529++;
-    const out = responseHeaders(raw, record.requestId);
-    record.status = status;
-    record.source = 'upstream';
-    record.streamed = out.eventStream;
-    record.upstreamRequestId = out.upstreamRequestId;
-    res.writeHead(status, out.headers);
-    if (out.eventStream) res.flushHeaders();
-    return true;
-  }
-
-  /** undici: a body chunk. Written as it comes; false pauses upstream until the agent drains. */
-  onData(chunk: Buffer): boolean {
-    if (this.discarding !== 0 || this.done) return true;
-    this.record.bytesOut += chunk.length;
-    if (this.res.write(chunk)) return true;
-    if (!this.drainHooked) {
-      this.drainHooked = true;
-      this.res.on('drain', () => this.resumeUpstream?.());
-    }
     return false;
-  }
-
-  /** undici: the response is complete. */
-  onComplete(): void {
-    this.abortUpstream = null;
-    if (this.done) return;
-    if (this.discarding !== 0) {
-      this.replay();
-      return;
-    }
-    this.res.end();
-    this.record.streamMs = performance.now() - this.headersAt;
-    this.finish('completed');
-  }
-
-  /** undici: the attempt failed (connect, timeout, reset, or our abort). */
-  onError(err: Error): void {
-    this.abortUpstream = null;
-    if (this.done) return;
-    if (err instanceof BodyTooLargeError) {
-      this.refuse(tooLarge(err.limit), true);
-      return;
-    }
-    if (this.res.headersSent) {
-      this.record.streamMs = performance.now() - this.headersAt;
-      this.res.destroy(err);
-      this.finish('upstream_failed');
-      return;
-    }
-    this.refuse(upstreamFailure(err));
   }
 
   private canReplay401(): boolean {
@@ -283,7 +205,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   /** After a swallowed 401: refresh once and resend; after a swallowed 529: wait and resend. */
-  private replay(): void {
+  protected replay(): void {
     const agent = this.agent as AgentCounters;
     agent.replays++;
     if (this.discarding === 401) {
@@ -320,7 +242,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   /** Answers with a gateway error in Anthropic's shape and records it. */
-  private refuse(f: GatewayFailure, close = false): void {
+  protected refuse(f: GatewayFailure, close = false): void {
     const { record } = this;
     record.status = f.status;
     record.source = 'gateway';
@@ -330,7 +252,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.finish('refused');
   }
 
-  private finish(outcome: RequestOutcome): void {
+  /** Ends the exchange once: the agent's in-flight slot is freed and the record handed over. */
+  protected finish(outcome: RequestOutcome): void {
     if (this.done) return;
     this.done = true;
     const { record } = this;
