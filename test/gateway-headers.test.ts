@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyVerifier, StaticUpstreamAuth } from '../src/bench/gatewayDoubles.js';
@@ -173,5 +173,56 @@ describe('gateway headers and bodies', () => {
     const h = await rawRequest(url, '/healthz', { method: 'GET' });
     expect([h.status, h.body.toString()]).toEqual([200, 'ok']);
     expect(() => gw.route('GET', '/v1/x', () => {})).toThrow(TypeError);
+  });
+
+  it("sends an event stream's headers at once, before the first event", async () => {
+    const slow = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      setTimeout(() => res.end('event: ping\ndata: {"type":"ping"}\n\n'), 600);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const keys = new MemoryKeyVerifier();
+    keys.add(VIRTUAL_KEY, 'builder-1');
+    const g = createGateway({
+      upstream: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+      keys,
+      auth: new StaticUpstreamAuth(REAL_KEY),
+    });
+    const u = new URL(await g.listen());
+    try {
+      const started = Date.now();
+      const { headersAfter, bodyAfter, body } = await new Promise<{
+        headersAfter: number;
+        bodyAfter: number;
+        body: string;
+      }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: u.hostname,
+            port: u.port,
+            path: '/v1/messages',
+            method: 'POST',
+            headers: { 'x-api-key': VIRTUAL_KEY },
+          },
+          (res) => {
+            const headersAfter = Date.now() - started;
+            let body = '';
+            res.on('data', (c: Buffer) => {
+              body += c.toString();
+            });
+            res.on('end', () => resolve({ headersAfter, bodyAfter: Date.now() - started, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
+      });
+      expect(headersAfter).toBeLessThan(400);
+      expect(bodyAfter).toBeGreaterThanOrEqual(550);
+      expect(body).toContain('event: ping');
+    } finally {
+      await g.close();
+      await new Promise((r) => slow.close(r));
+    }
   });
 });

@@ -7,6 +7,16 @@ import { responseHeaders } from './headers.js';
 import type { RequestOutcome, RequestRecord } from './record.js';
 
 /**
+ * Sends an event stream's headers on their own if no body chunk has carried them out by now:
+ * usually the first event arrives in the same read as the headers and goes out with them in one
+ * write, so the separate flush (one more syscall per stream) is only paid when the agent would
+ * otherwise wait for the first event to see the 200.
+ */
+function flushIfIdle(relay: ResponseRelay): void {
+  relay.flushHeadersIfIdle();
+}
+
+/**
  * The undici dispatch handler half of an exchange: relays an upstream answer into the agent's
  * response as it arrives — headers at once (flushed for event streams), each body chunk written
  * when it comes with backpressure both ways, no buffering, no decoding. This is what
@@ -71,8 +81,13 @@ export abstract class ResponseRelay implements Dispatcher.DispatchHandler {
     record.streamed = out.eventStream;
     record.upstreamRequestId = out.upstreamRequestId;
     res.writeHead(status, out.headers);
-    if (out.eventStream) res.flushHeaders();
+    if (out.eventStream) setImmediate(flushIfIdle, this);
     return true;
+  }
+
+  /** @internal see flushIfIdle */
+  flushHeadersIfIdle(): void {
+    if (!this.done && this.record.bytesOut === 0 && !this.res.destroyed) this.res.flushHeaders();
   }
 
   /** undici: a body chunk, written as it comes; false pauses upstream until the agent drains. */
