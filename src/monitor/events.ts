@@ -48,6 +48,33 @@ export type AuthEvent =
       at: number;
       credential: string;
       reason: 'refreshed' | 'revoked' | 'provider_changed';
+    }
+  | { type: 'session.started'; at: number; agentId: string; reservedMb: number }
+  | { type: 'session.ended'; at: number; agentId: string; reason: SessionEndReason; reservedMb: number }
+  | {
+      type: 'memory.pressure';
+      at: number;
+      reservedMb: number;
+      gcThresholdMb: number;
+      maxMemoryMb: number;
+      /** Agents whose idle sessions were ended to make room, least recently active first. */
+      evicted: string[];
+    }
+  | {
+      type: 'memory.refused';
+      at: number;
+      agentId: string;
+      requestedMb: number;
+      reservedMb: number;
+      maxMemoryMb: number;
+    }
+  | {
+      type: 'memory.over_limit';
+      at: number;
+      agentId: string;
+      observedMb: number;
+      limitMb: number;
+      enforced: boolean;
     };
 
 export type AuthEventType = AuthEvent['type'];
