@@ -3,6 +3,28 @@ import type { ErrorCode } from '../errors.js';
 /** Why a refresh ran. */
 export type RefreshReason = 'expired' | 'refresh_ahead' | 'scheduled' | 'unauthorized' | 'initial';
 export type RefreshPriority = 'urgent' | 'background';
+/** Alert rules of the monitor (src/monitor/alertRules.ts). */
+export type AlertRuleId =
+  | 'authentication_latency'
+  | 'memory_per_agent'
+  | 'cache_hit_rate'
+  | 'refresh_failures'
+  | 'circuit_open'
+  | 'reauth_required'
+  | 'rate_limited'
+  | 'upstream_errors';
+export type AlertSeverity = 'warning' | 'critical';
+
+/** What every alert event carries: the rule, its measured value against its threshold, and why. */
+export interface AlertEventFields {
+  at: number;
+  rule: AlertRuleId;
+  severity: AlertSeverity;
+  /** The rule's key figure at this check (unit in the message). */
+  value: number;
+  threshold: number;
+  message: string;
+}
 /** Why an agent session ended. */
 export type SessionEndReason = 'idle_timeout' | 'memory_pressure' | 'process_exited' | 'revoked' | 'closed';
 
@@ -75,6 +97,12 @@ export type AuthEvent =
       observedMb: number;
       limitMb: number;
       enforced: boolean;
-    };
+    }
+  /** A rule breached once (or again during its cooldown). */
+  | ({ type: 'alert.pending' } & AlertEventFields)
+  /** A rule breached `alert_threshold_breach_count` checks in a row. */
+  | ({ type: 'alert.firing' } & AlertEventFields)
+  /** A firing rule was healthy for `alert_threshold_breach_count` checks in a row. */
+  | ({ type: 'alert.resolved' } & AlertEventFields);
 
 export type AuthEventType = AuthEvent['type'];
