@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { SessionRegistry, type SessionStats } from './agents/SessionRegistry.js';
 import { AuthenticationCache, type CacheStats } from './cache/AuthenticationCache.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, defaultConfig } from './config/schema.js';
@@ -98,6 +99,8 @@ function sourceFor(config: Config, provider: CredentialProvider): RefreshSource 
 export class OptimizedAuthManager implements UpstreamAuth {
   readonly config: Config;
   readonly bus = new EventBus();
+  /** Agent sessions and the memory budget (the specification's MemoryOptimizer). */
+  readonly sessions: SessionRegistry;
   private readonly clock: Clock;
   private readonly provider: CredentialProvider;
   private readonly source: RefreshSource;
@@ -146,6 +149,13 @@ export class OptimizedAuthManager implements UpstreamAuth {
       ...(options.random ? { random: options.random } : {}),
       onRefreshed: (id) => this.invalidate('refreshed', id),
     });
+    this.sessions = new SessionRegistry({
+      memory: perf.memory,
+      enforce: perf.enable_memory_optimization,
+      events: this.bus,
+      clock: this.clock,
+      onEnded: (session) => this.cache?.delete(session.agentId),
+    });
     // a revoked grant must not keep being served from the cache until its access token expires
     this.bus.subscribe((e) => {
       if (e.type === 'reauth.required') this.invalidate('revoked', e.credential);
@@ -168,11 +178,16 @@ export class OptimizedAuthManager implements UpstreamAuth {
    * it first, once for all callers, when it is expired).
    * @throws ClaudeAuthError credential_missing, reauth_required, refresh_unavailable, refresh_failed, …
    */
-  authenticateAgent(agentId: string, _options?: AuthenticateOptions): Promise<AuthResult> {
+  authenticateAgent(agentId: string, options?: AuthenticateOptions): Promise<AuthResult> {
     const start = performance.now();
+    const now = this.clock.now();
+    try {
+      this.sessions.touch(agentId, options?.estimatedMemoryMb, now);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const cache = this.cache;
     if (cache !== null) {
-      const now = this.clock.now();
       const view = cache.get(agentId, now);
       if (view !== undefined) {
         if (view.refreshAt <= now) this.refreshAhead();
@@ -184,9 +199,10 @@ export class OptimizedAuthManager implements UpstreamAuth {
 
   /** UpstreamAuth for the gateway: synchronous on a warm cache, no promise on the hot path. */
   authenticate(agentId: string): UpstreamCredential | Promise<UpstreamCredential> {
+    const now = this.clock.now();
+    this.sessions.touch(agentId, undefined, now);
     const cache = this.cache;
     if (cache !== null) {
-      const now = this.clock.now();
       const view = cache.get(agentId, now);
       if (view !== undefined) {
         if (view.refreshAt <= now) this.refreshAhead();
@@ -228,6 +244,7 @@ export class OptimizedAuthManager implements UpstreamAuth {
 
   stats(): {
     cache: CacheStats | null;
+    sessions: SessionStats;
     /** authenticateAgent latency in ms over the last 4096 calls (avg over all). */
     lookups: ReturnType<LatencyRing['summary']>;
     refresh: RefreshCoordinator['counters'] & { queued: number };
@@ -235,6 +252,7 @@ export class OptimizedAuthManager implements UpstreamAuth {
   } {
     return {
       cache: this.cache?.stats() ?? null,
+      sessions: this.sessions.stats(),
       lookups: this.lookups.summary(),
       refresh: { ...this.coordinator.counters, queued: this.coordinator.queueLength },
       circuits: this.coordinator.circuits(),
@@ -246,6 +264,7 @@ export class OptimizedAuthManager implements UpstreamAuth {
     if (this.closed) return;
     this.closed = true;
     this.coordinator.close();
+    this.sessions.close();
     this.cache?.close();
     this.bus.close();
     await this.tokenAgent.destroy();

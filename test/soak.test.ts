@@ -75,7 +75,7 @@ describe('soak: short-lived rotating tokens under steady traffic', () => {
       const agent = async (i: number) => {
         while (Date.now() < deadline && sent < MAX_REQUESTS) {
           sent++;
-          const auth = await manager.authenticateAgent(`agent_${i}`, { estimatedMemoryMb: 25 });
+          const auth = await manager.authenticateAgent(`agent_${i}`, { estimatedMemoryMb: 5 });
           const r = await request(`${sim.url}/v1/messages`, {
             method: 'POST',
             dispatcher,

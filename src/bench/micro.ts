@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   const config = defaultConfig();
   config.auth.provider = 'api_key';
   config.performance.cache.max_size = Math.max(AGENTS, config.performance.cache.max_size);
+  // room for every agent's session, so the measurement is of warm sessions, not of evictions
+  config.performance.memory.max_memory_mb = config.performance.memory.gc_threshold_mb = AGENTS * 25 + 1;
   const manager = await OptimizedAuthManager.create(config, {
     env: { ANTHROPIC_API_KEY: 'sk-ant-api03-bench-key-not-a-real-secret' },
     home: '/nonexistent-bench-home',
