@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
 import { registerConfig } from './config.js';
+import { registerEnv } from './env.js';
 import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
 import { registerPrintToken } from './printToken.js';
@@ -19,4 +20,5 @@ export function registerCommands(program: Command): void {
   registerPrintToken(program);
   registerSimulate(program);
   registerAgent(program);
+  registerEnv(program);
 }
