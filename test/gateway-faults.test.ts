@@ -107,6 +107,23 @@ describe('gateway: streams that end early', () => {
     expect(st.gw.agentCounters('builder-1')?.inFlight).toBe(0);
   });
 
+  it('aborts the upstream request when the agent disconnects mid-upload', async () => {
+    stack = await startStack();
+    const st = stack;
+    const { port } = new URL(st.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(
+      `POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: ${VIRTUAL_KEY}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model":`,
+    );
+    await until(() => st.pool.stats().connectionsOpened === 1);
+    socket.destroy();
+    await until(() => st.records.length === 1);
+    expect(st.records[0]).toMatchObject({ outcome: 'client_aborted', status: 0 });
+    expect(st.sim.stats().messages).toEqual({});
+    expect(st.gw.agentCounters('builder-1')).toMatchObject({ inFlight: 0, clientAborts: 1 });
+  });
+
   it('cuts the agent connection when upstream dies mid-stream (an error, not a hang)', async () => {
     stack = await startStack();
     stack.sim.setFaults({ streamDieAfterEvents: 4 });

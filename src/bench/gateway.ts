@@ -41,8 +41,6 @@ interface Cell {
   non2xx: number;
   errors: number;
   cpuUsPerRequest: number | null;
-  probeP50us: number;
-  probeP99us: number;
   addedP50us: number | null;
   addedP99us: number | null;
 }
@@ -53,8 +51,8 @@ interface Sample {
   non2xx: number;
   errors: number;
   cpuUsPerRequest: number | null;
-  p50us: number;
-  p99us: number;
+  addedP50us: number | null;
+  addedP99us: number | null;
 }
 
 const median = (xs: number[]): number => {
@@ -159,7 +157,14 @@ async function main(): Promise<void> {
         if (proxy !== undefined) await ask(proxy, { type: 'start-cpu' });
         const c = await ask<LoadResult>(load.child, j);
         const cpu = proxy === undefined ? null : await ask<CpuResult>(proxy, { type: 'stop-cpu' });
-        const p = await ask<LoadResult>(load.child, { ...j, type: 'probe' });
+        const p =
+          target === 'direct'
+            ? null
+            : await ask<LoadResult>(load.child, {
+                ...j,
+                type: 'probe',
+                direct: { url: urls.direct, headers: headers('direct', mode) },
+              });
         const key = `${target}/${mode}`;
         const list = samples.get(key) ?? [];
         list.push({
@@ -167,8 +172,8 @@ async function main(): Promise<void> {
           non2xx: c.non2xx,
           errors: c.errors,
           cpuUsPerRequest: cpu === null || cpu.served === 0 ? null : cpu.cpuUs / cpu.served,
-          p50us: p.p50us,
-          p99us: p.p99us,
+          addedP50us: p === null ? null : p.p50us - (p.directP50us ?? 0),
+          addedP99us: p === null ? null : p.p99us - (p.directP99us ?? 0),
         });
         samples.set(key, list);
         console.error(
@@ -191,18 +196,10 @@ async function main(): Promise<void> {
         non2xx: list.reduce((n, x) => n + x.non2xx, 0),
         errors: list.reduce((n, x) => n + x.errors, 0),
         cpuUsPerRequest: cpus.length === 0 ? null : median(cpus),
-        probeP50us: median(list.map((x) => x.p50us)),
-        probeP99us: median(list.map((x) => x.p99us)),
-        addedP50us: null,
-        addedP99us: null,
+        addedP50us: target === 'direct' ? null : median(list.map((x) => x.addedP50us ?? 0)),
+        addedP99us: target === 'direct' ? null : median(list.map((x) => x.addedP99us ?? 0)),
       });
     }
-  }
-  for (const cell of cells) {
-    const direct = cells.find((x) => x.target === 'direct' && x.mode === cell.mode) as Cell;
-    if (cell.target === 'direct') continue;
-    cell.addedP50us = cell.probeP50us - direct.probeP50us;
-    cell.addedP99us = cell.probeP99us - direct.probeP99us;
   }
   const reuse: Partial<Record<Target, CpuResult>> = {
     baseline: await ask<CpuResult>(baseline.child, { type: 'stop-cpu' }),

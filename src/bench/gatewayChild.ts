@@ -29,47 +29,70 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
-/** Sequential requests on one kept-alive connection, timed one by one with hrtime (µs). */
+/** One request on `pool`, timed in µs. */
+async function timed(pool: Pool, headers: Record<string, string>, body: string): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const r = await pool.request({ path: '/v1/messages', method: 'POST', headers, body });
+  await r.body.dump();
+  return Number(process.hrtime.bigint() - t0) / 1000;
+}
+
+/**
+ * Sequential requests, each target on its own kept-alive connection, alternating through and
+ * direct so both see the same machine noise; µs percentiles of each.
+ */
 async function probe(job: LoadJob): Promise<LoadResult> {
-  const pool = new Pool(job.url, { connections: 1 });
-  const times: number[] = [];
+  const through = new Pool(job.url, { connections: 1 });
+  const direct = job.direct === undefined ? null : new Pool(job.direct.url, { connections: 1 });
+  const t: number[] = [];
+  const d: number[] = [];
   const warmup = Math.min(200, job.probeN);
   for (let i = 0; i < job.probeN + warmup; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = await pool.request({
-      path: '/v1/messages',
-      method: 'POST',
-      headers: job.headers,
-      body: job.body,
-    });
-    await r.body.dump();
-    if (i >= warmup) times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    const a = await timed(through, job.headers, job.body);
+    const b =
+      direct === null || job.direct === undefined ? 0 : await timed(direct, job.direct.headers, job.body);
+    if (i < warmup) continue;
+    t.push(a);
+    d.push(b);
   }
-  await pool.close();
-  times.sort((a, b) => a - b);
+  await through.close();
+  await direct?.close();
+  t.sort((x, y) => x - y);
+  d.sort((x, y) => x - y);
   return {
     rps: 0,
-    total: times.length,
+    total: t.length,
     non2xx: 0,
     errors: 0,
-    p50us: percentile(times, 0.5),
-    p99us: percentile(times, 0.99),
+    p50us: percentile(t, 0.5),
+    p99us: percentile(t, 0.99),
+    directP50us: percentile(d, 0.5),
+    directP99us: percentile(d, 0.99),
   };
 }
 
 async function cannon(job: LoadJob): Promise<LoadResult> {
   const t0 = process.hrtime.bigint();
-  const r = await autocannon({
-    url: `${job.url}/v1/messages`,
-    method: 'POST',
-    headers: job.headers,
-    body: job.body,
-    connections: job.connections,
-    ...(job.amount > 0 ? { amount: job.amount } : { duration: job.durationS }),
+  let last = t0;
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
+      {
+        url: `${job.url}/v1/messages`,
+        method: 'POST',
+        headers: job.headers,
+        body: job.body,
+        connections: job.connections,
+        ...(job.amount > 0 ? { amount: job.amount } : { duration: job.durationS }),
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    // autocannon notices the end only on its one-second tick: time the run to the last response
+    run.on('response', () => {
+      last = process.hrtime.bigint();
+    });
   });
   return {
-    // autocannon's own duration is rounded to whole seconds; time the run here
-    rps: r.requests.total / (Number(process.hrtime.bigint() - t0) / 1e9),
+    rps: r.requests.total / (Number(last - t0) / 1e9),
     total: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors,

@@ -15,6 +15,8 @@ export interface LoadJob {
   durationS: number;
   connections: number;
   probeN: number;
+  /** For a probe: the direct target, requested alternately with `url` so both see the same noise. */
+  direct?: { url: string; headers: Record<string, string> };
 }
 
 /** What the `load` process answers. */
@@ -25,6 +27,9 @@ export interface LoadResult {
   errors: number;
   p50us: number;
   p99us: number;
+  /** For a probe: the direct target's figures from the same loop. */
+  directP50us?: number;
+  directP99us?: number;
 }
 
 /** What a proxy process answers to `stop-cpu`. */

@@ -232,7 +232,7 @@ export class Exchange extends ResponseRelay {
   }
 
   /** The agent's connection closed before we finished: abort upstream and record it. */
-  private clientClosed(): void {
+  protected clientClosed(): void {
     if (this.done) return;
     const abort = this.abortUpstream;
     this.abortUpstream = null;

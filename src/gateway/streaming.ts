@@ -54,6 +54,8 @@ export abstract class ResponseRelay implements Dispatcher.DispatchHandler {
   protected abstract refuse(f: GatewayFailure, close?: boolean): void;
   /** Ends the exchange and hands the record over. */
   protected abstract finish(outcome: RequestOutcome): void;
+  /** The agent's connection is gone: abort upstream, record it. */
+  protected abstract clientClosed(): void;
 
   /** undici: the request is on a connection (pool queue and connect are behind it). */
   onConnect(abort: (err?: Error) => void): void {
@@ -123,7 +125,11 @@ export abstract class ResponseRelay implements Dispatcher.DispatchHandler {
   onError(err: Error): void {
     this.abortUpstream = null;
     if (this.done) return;
-    if (err instanceof BodyTooLargeError) {
+    const socket = this.res.socket;
+    if (socket === null || socket.destroyed) {
+      // the agent left mid-upload: its body stream failed before our close listener ran
+      this.clientClosed();
+    } else if (err instanceof BodyTooLargeError) {
       this.refuse(tooLarge(err.limit), true);
     } else if (this.res.headersSent) {
       this.record.streamMs = performance.now() - this.headersAt;
