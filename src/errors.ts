@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'helper_timeout'
   | 'policy_violation'
   | 'login_failed'
+  | 'gateway_unavailable'
   | 'memory_budget_exceeded'
   | 'agent_memory_limit'
   | 'state_unavailable'
@@ -59,6 +60,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorKind>> = {
   helper_timeout: { type: 'api_error', status: 504, exit: 1 },
   policy_violation: { type: 'permission_error', status: 403, exit: 1 },
   login_failed: { type: 'authentication_error', status: 401, exit: 1 },
+  gateway_unavailable: { type: 'api_error', status: 503, exit: 1 },
   memory_budget_exceeded: { type: 'overloaded_error', status: 529, exit: 1 },
   agent_memory_limit: { type: 'invalid_request_error', status: 400, exit: 2 },
   state_unavailable: { type: 'api_error', status: 503, exit: 1 },

@@ -5,6 +5,7 @@ import { registerEnv } from './env.js';
 import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
 import { registerPrintToken } from './printToken.js';
+import { registerRun } from './run.js';
 import { registerSimulate } from './simulate.js';
 import { registerStatus } from './status.js';
 
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerSimulate(program);
   registerAgent(program);
   registerEnv(program);
+  registerRun(program);
 }
