@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (!gc) console.log('note: run with node --expose-gc for stable figures');
   const config = defaultConfig();
   config.auth.provider = 'api_key';
-  config.performance.cache.max_size = SESSIONS;
+  config.performance.cache.max_size = SESSIONS + 1;
   // room for every session, so none is evicted: the figure is of live idle sessions
   config.performance.memory.max_memory_mb = config.performance.memory.gc_threshold_mb = (SESSIONS + 1) * 25;
   const manager = await OptimizedAuthManager.create(config, {
