@@ -124,6 +124,22 @@ describe('gateway: streams that end early', () => {
     expect(st.gw.agentCounters('builder-1')).toMatchObject({ inFlight: 0, clientAborts: 1 });
   });
 
+  it('drops a buffered (replayable) upload the agent abandons without sending anything upstream', async () => {
+    stack = await startStack({ auth: new StaticUpstreamAuth(REAL_KEY, 'oauth_access_token') });
+    const st = stack;
+    const { port } = new URL(st.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(
+      `POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: ${VIRTUAL_KEY}\r\ncontent-length: 5000\r\n\r\n{"model":`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await until(() => st.records.length === 1);
+    expect(st.records[0]).toMatchObject({ outcome: 'client_aborted', attempts: 0 });
+    expect(st.pool.stats().requests).toBe(0);
+  });
+
   it('cuts the agent connection when upstream dies mid-stream (an error, not a hang)', async () => {
     stack = await startStack();
     stack.sim.setFaults({ streamDieAfterEvents: 4 });

@@ -24,6 +24,11 @@ const BAD_LENGTH: GatewayFailure = {
   type: 'invalid_request_error',
   message: 'malformed content-length',
 };
+const INCOMPLETE_BODY: GatewayFailure = {
+  status: 400,
+  type: 'invalid_request_error',
+  message: 'request body ended before its content-length',
+};
 
 /**
  * One proxied `/v1/*` request, from arrival to its record: key check, limits, credential, body
@@ -153,7 +158,13 @@ export class Exchange extends ResponseRelay {
       this.send();
     } else if (shouldBuffer(cred.kind, length, gw.retryOverloaded, gw.replayBufferBytes)) {
       bufferBody(this.req, length, (err, body) => {
-        if (err !== null) return; // the agent went away: clientClosed() has recorded it
+        if (err !== null) {
+          // almost always the agent going away (then this is a no-op or records the abort)
+          const socket = this.res.socket;
+          if (socket === null || socket.destroyed) this.clientClosed();
+          else this.refuse(INCOMPLETE_BODY, true);
+          return;
+        }
         this.body = body;
         this.send();
       });
