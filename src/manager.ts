@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { SessionRegistry, type SessionStats } from './agents/SessionRegistry.js';
+import { type AgentSession, SessionRegistry, type SessionStats } from './agents/SessionRegistry.js';
 import { AuthenticationCache, type CacheStats } from './cache/AuthenticationCache.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, defaultConfig } from './config/schema.js';
@@ -11,7 +11,7 @@ import type { Credential, CredentialKind, CredentialProvider, ProviderStatus } f
 import { ClaudeAuthError } from './errors.js';
 import type { UpstreamAuth, UpstreamCredential } from './gateway/ports.js';
 import { EventBus, type EventStreamOptions } from './monitor/EventBus.js';
-import type { AuthEvent } from './monitor/events.js';
+import type { AuthEvent, SessionEndReason } from './monitor/events.js';
 import { LatencyRing } from './monitor/LatencyRing.js';
 import { claudeAuthHome } from './paths.js';
 import {
@@ -31,6 +31,9 @@ export interface ManagerOptions {
   log?: Logger;
   /** Random numbers for refresh jitter (tests). */
   random?: () => number;
+  /** Told when an agent session starts or ends (the gateway persists sessions in its state store). */
+  onSessionStarted?: (session: AgentSession) => void;
+  onSessionEnded?: (session: AgentSession, reason: SessionEndReason) => void;
 }
 
 export interface AuthenticateOptions {
@@ -154,7 +157,11 @@ export class OptimizedAuthManager implements UpstreamAuth {
       enforce: perf.enable_memory_optimization,
       events: this.bus,
       clock: this.clock,
-      onEnded: (session) => this.cache?.delete(session.agentId),
+      onEnded: (session, reason) => {
+        this.cache?.delete(session.agentId);
+        options.onSessionEnded?.(session, reason);
+      },
+      ...(options.onSessionStarted ? { onStarted: options.onSessionStarted } : {}),
     });
     // a revoked grant must not keep being served from the cache until its access token expires
     this.bus.subscribe((e) => {
@@ -231,6 +238,33 @@ export class OptimizedAuthManager implements UpstreamAuth {
     this.cache?.invalidateAll();
     if (this.bus.active)
       this.bus.emit({ type: 'cache.invalidated', at: this.clock.now(), credential: credentialId, reason });
+  }
+
+  /**
+   * Whether a usable credential can be had now (for `/readyz`): the current one, or a refresh that
+   * finishes within `timeoutMs`. Touches no agent session.
+   */
+  async ready(timeoutMs = 5000): Promise<{ ready: true } | { ready: false; reason: string; hint?: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const got = this.coordinator.get(this.source);
+      if (!(got instanceof Promise)) return { ready: true };
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ClaudeAuthError('refresh_unavailable', `no credential within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        timer.unref();
+      });
+      await Promise.race([got, timeout]);
+      return { ready: true };
+    } catch (e) {
+      if (e instanceof ClaudeAuthError)
+        return { ready: false, reason: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+      return { ready: false, reason: (e as Error).message };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 
   /** The provider's view of its credential (never the secret). */

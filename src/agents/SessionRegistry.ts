@@ -57,6 +57,8 @@ export class SessionRegistry {
   private readonly clock: Clock;
   private readonly timer: NodeJS.Timeout | undefined;
   private reserved = 0;
+  /** Requests in flight per agent as counted elsewhere (the gateway), besides `inFlight`. */
+  private busy: ((agentId: string) => number) | null = null;
   private evictedForMemory = 0;
   private endedIdle = 0;
   private refused = 0;
@@ -86,6 +88,26 @@ export class SessionRegistry {
 
   get(agentId: string): AgentSession | undefined {
     return this.sessions.get(agentId);
+  }
+
+  /** Also counts requests in flight as seen by `source` (the gateway's per-agent counters). */
+  setInFlightSource(source: (agentId: string) => number): void {
+    this.busy = source;
+  }
+
+  /** Puts back a session persisted by an earlier run (idle; it ends at its idle timeout). */
+  restore(agentId: string, createdAt: number, lastActivityAt: number, reservedMb: number): void {
+    if (this.sessions.has(agentId)) return;
+    this.sessions.set(agentId, {
+      agentId,
+      createdAt,
+      lastActivityAt,
+      inFlight: 0,
+      reservedMb,
+      pid: null,
+      observedRssMb: null,
+    });
+    this.reserved += reservedMb;
   }
 
   /** A request of `agentId` started (it must have a session: call `touch` first). */
@@ -150,7 +172,7 @@ export class SessionRegistry {
     const cutoff = now - this.options.memory.session_timeout_minutes * 60_000;
     let ended = 0;
     for (const s of [...this.sessions.values()]) {
-      if (s.inFlight === 0 && s.pid === null && s.lastActivityAt <= cutoff) {
+      if (this.idle(s) && s.lastActivityAt <= cutoff) {
         this.end(s.agentId, 'idle_timeout');
         ended++;
       }
@@ -239,10 +261,14 @@ export class SessionRegistry {
     return session;
   }
 
+  private idle(s: AgentSession): boolean {
+    return s.inFlight === 0 && s.pid === null && (this.busy === null || this.busy(s.agentId) === 0);
+  }
+
   /** Ends idle sessions, least recently active first, until at most `targetMb` is reserved. */
   private evictIdle(targetMb: number, now: number, keep?: string): void {
     const idle = [...this.sessions.values()]
-      .filter((s) => s.inFlight === 0 && s.pid === null && s.agentId !== keep)
+      .filter((s) => this.idle(s) && s.agentId !== keep)
       .sort((a, b) => a.lastActivityAt - b.lastActivityAt);
     const evicted: string[] = [];
     for (const s of idle) {
