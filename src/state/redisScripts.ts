@@ -5,7 +5,8 @@
  * Layout under the prefix P: `P key:ID` (hash: agent, hash, created_at, expires_at, revoked_at,
  * last_seen_at — absent fields are null), `P keys` (set of all ids), `P agent-keys:NAME` (set of
  * the agent's ids), `P key-hash:HEX` (→ id, keeps hashes unique), `P session:NAME` (hash),
- * `P sessions` (set of names), `P kv` (hash). Key changes are published on `P keys-changed`.
+ * `P sessions` (set of names), `P kv` (hash). Every key change increments `P keys-generation` and
+ * publishes the new value on `P keys-changed`.
  */
 
 /**
@@ -30,7 +31,7 @@ if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'expires_at', ARGV[5]) end
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[1])
-redis.call('PUBLISH', ARGV[8], 'add')
+redis.call('PUBLISH', ARGV[8], redis.call('INCR', ARGV[7] .. 'keys-generation'))
 return out
 `;
 
@@ -49,7 +50,7 @@ for _, id in ipairs(ids) do
     out[#out + 1] = id
   end
 end
-if #out > 0 then redis.call('PUBLISH', ARGV[4], 'revoke') end
+if #out > 0 then redis.call('PUBLISH', ARGV[4], redis.call('INCR', ARGV[3] .. 'keys-generation')) end
 return out
 `;
 

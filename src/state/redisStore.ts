@@ -23,6 +23,9 @@ export class RedisStateStore implements StateStore {
   private readonly channel: string;
   private readonly watchers = new Set<() => void>();
   private subscribed = false;
+  /** Last `keys-generation` seen: tells a real change from a mere (re)subscription. */
+  private generation: string | null = null;
+  private generationCheck: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(private readonly connection: RedisConnection) {
@@ -109,14 +112,24 @@ export class RedisStateStore implements StateStore {
     this.watchers.add(onChange);
     if (!this.subscribed) {
       this.subscribed = true;
+      // The baseline is requested now, before any reload the watcher starts, so a change that lands
+      // after the reload read the keys cannot be taken for the baseline. If it cannot be read, the
+      // first check fires.
+      this.generationCheck = this.redis.get(`${this.p}keys-generation`).then(
+        (g) => void (this.generation = g),
+        () => void (this.generation = UNKNOWN),
+      );
       const sub = this.connection.subscriberClient();
-      sub.on('message', (channel: string) => {
-        if (channel === this.channel) this.notify();
+      sub.on('message', (channel: string, generation: string) => {
+        if (channel !== this.channel) return;
+        this.generation = generation;
+        this.notify();
       });
-      // (Re)subscribed: messages published while we were not listening are lost, so reload once.
-      sub.on('ready', () => this.notify());
+      // Messages published while the subscription was not (yet, or no longer) active are lost:
+      // each time it is (re)established, compare the generation counter instead.
+      sub.on('ready', () => this.checkGeneration());
       sub.subscribe(this.channel).then(
-        () => this.notify(),
+        () => this.checkGeneration(),
         () => undefined,
       );
     }
@@ -193,6 +206,22 @@ export class RedisStateStore implements StateStore {
     }
   }
 
+  /** Fires the watchers if `keys-generation` moved since it was last seen. Checks run one at a time. */
+  private checkGeneration(): void {
+    this.generationCheck = this.generationCheck.then(async () => {
+      if (this.closed) return;
+      let current: string | null;
+      try {
+        current = await this.redis.get(`${this.p}keys-generation`);
+      } catch {
+        return; // disconnected: the next 'ready' checks again
+      }
+      const moved = current !== this.generation;
+      this.generation = current;
+      if (moved) this.notify();
+    });
+  }
+
   private notify(): void {
     for (const watcher of [...this.watchers]) {
       try {
@@ -219,6 +248,9 @@ export class RedisStateStore implements StateStore {
     };
   }
 }
+
+/** A generation no counter ever has. */
+const UNKNOWN = 'unknown';
 
 function keyFromHash(keyId: string, h: Record<string, string>, location: string): VirtualKeyRecord {
   if (h.agent === undefined || h.hash === undefined || !/^[0-9a-f]{64}$/.test(h.hash)) {

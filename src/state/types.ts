@@ -73,7 +73,10 @@ export interface StateStore {
   touchKeys(seen: ReadonlyMap<string, number>): Promise<void>;
   /**
    * Calls `onChange` (without arguments: reload with `listKeys`) after keys were added or revoked
-   * by this or another process, within about 250 ms. Last-seen updates do not fire it.
+   * by this or another process: within about 250 ms with SQLite, a round trip with Redis (changes
+   * made while a Redis subscription was down are reported when it is back). It fires only when
+   * keys changed; last-seen updates do not fire it. Changes made before the call are not reported,
+   * so call it before the first `listKeys`.
    */
   watchKeys(onChange: () => void): Unsubscribe;
 
