@@ -35,11 +35,11 @@ function line(r: ScenarioResult): string {
   ].join(' ');
 }
 
-/** Records shaped like real ones, reused like the gateway reuses nothing: 64 of them, 1000 agents. */
+/** 64 records shaped like real ones (stages, statuses, 1000 agent ids), cycled. */
 function sampleRecords(): RequestRecord[] {
   const out: RequestRecord[] = [];
   for (let i = 0; i < 64; i++) {
-    const r = new RequestRecord(`r${i}`, 0, 'POST', '/v1/messages');
+    const r = new RequestRecord(`r${i}`, Date.now(), 'POST', '/v1/messages');
     r.agentId = `agent_${(i * 37) % 1000}`;
     r.keyCheckMs = 0.002 + i * 0.0001;
     r.authMs = i % 16 === 0 ? 120 : 0.003;

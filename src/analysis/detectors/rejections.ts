@@ -20,8 +20,8 @@ interface RejectionKind {
 /**
  * Rejected answers: 429 (rate_limited), 529 (upstream_overloaded), other 5xx and broken upstream
  * connections (upstream_errors). Lost time is each rejected answer's own time plus its redo time
- * (see impact.ts). Reported when the share of such answers reaches `rejectedShare` (2%) or the
- * impact reaches `minImpact`. Severity: from impact; at least medium at `rejectedShare`, high at 25%.
+ * (see impact.ts). Reported when the share of such answers reaches `rejectedShare` (2%): a stray
+ * one is normal. Severity: from impact; at least medium, high from 25% of answers.
  */
 export function detectRejections(ctx: DetectorContext): Finding[] {
   if (!enoughRequests(ctx)) return [];
@@ -52,8 +52,8 @@ function rejectionFinding(ctx: DetectorContext, k: RejectionKind): Finding | nul
   const lost = k.ms + view.redoMs(k.count);
   const impact = impactOf(lost, view.requestTimeMs);
   const breached = share >= t.rejectedShare;
-  if (!breached && impact < t.minImpact) return null;
-  const floor: Severity = share >= HIGH_SHARE ? 'high' : breached ? 'medium' : 'low';
+  if (!breached) return null;
+  const floor: Severity = share >= HIGH_SHARE ? 'high' : 'medium';
   const field = k.kind === 'rate_limited' ? RQ.n429 : k.kind === 'upstream_overloaded' ? RQ.n529 : RQ.n5xx;
   const series = view.series(
     (slot) => view.reqAt(slot, field) / view.reqAt(slot, RQ.requests),
