@@ -33,3 +33,4 @@ export { RefreshCoordinator } from './refresh/RefreshCoordinator.js';
 export type { RefreshSource, TokenState } from './refresh/RefreshCoordinator.js';
 export { EventBus } from './monitor/EventBus.js';
 export type { AuthEvent, AuthEventType } from './monitor/events.js';
+export * from './monitor/index.js';

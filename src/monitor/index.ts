@@ -1,0 +1,18 @@
+export type { AlertEngineOptions, AlertRule, AlertState, AlertView, ResolvedState } from './AlertEngine.js';
+export { AlertEngine } from './AlertEngine.js';
+export type { AlertTuning, RuleSources } from './alertRules.js';
+export { buildAlertRules } from './alertRules.js';
+export type { AgentRow, Dashboard, DashboardDetails, DashboardInputs, LatencySummary } from './dashboard.js';
+export { buildDashboard } from './dashboard.js';
+export type { AlertEventFields, AlertRuleId, AlertSeverity } from './events.js';
+export type { Component, ComponentHealth, HealthInputs, HealthReport } from './health.js';
+export { COMPONENTS, computeHealth, piecewise, WEIGHTS } from './health.js';
+export type { MonitorRoutes, MonitorRoutesOptions } from './http.js';
+export { createMonitorRoutes } from './http.js';
+export type { MetricsOptions } from './MetricsRegistry.js';
+export { MetricsRegistry } from './MetricsRegistry.js';
+export type { MonitorOptions } from './Monitor.js';
+export { Monitor } from './Monitor.js';
+export type { ManagerSource, MemoryReport, PoolSource } from './MonitorData.js';
+export type { DashboardOptions, PerformanceMonitor } from './PerformanceMonitor.js';
+export { createMonitor, MONITORING_OFF, NoopMonitor } from './PerformanceMonitor.js';
