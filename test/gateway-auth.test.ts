@@ -234,6 +234,25 @@ describe('gateway: token expiry during traffic', () => {
     expect(stack.sim.stats().messages['401']).toBe(2);
   });
 
+  it('does not replay a 401 when the body was streamed (over replayBufferBytes)', async () => {
+    const stuck = StaticUpstreamAuth.make('not-a-valid-token', 'oauth_access_token', 'authorization');
+    let refreshes = 0;
+    const auth: UpstreamAuth = {
+      authenticate: () => stuck,
+      onUnauthorized: async () => {
+        refreshes++;
+      },
+    };
+    stack = await startStack({ auth, gateway: { limits: { replayBufferBytes: 0 } } });
+    const r = await rawRequest(stack.url, '/v1/messages', {
+      headers: agentHeaders(),
+      body: messagesBody(false),
+    });
+    expect(r.status).toBe(401);
+    expect(refreshes).toBe(0);
+    expect(stack.sim.stats().messages['401']).toBe(1);
+  });
+
   it('does not replay a 401 on an API key', async () => {
     stack = await startStack({ auth: new StaticUpstreamAuth('sk-ant-api03-unknown-to-upstream') });
     const r = await rawRequest(stack.url, '/v1/messages', {

@@ -107,8 +107,8 @@ describe('gateway: streams that end early', () => {
     expect(st.gw.agentCounters('builder-1')?.inFlight).toBe(0);
   });
 
-  it('aborts the upstream request when the agent disconnects mid-upload', async () => {
-    stack = await startStack();
+  it('aborts the upstream request when the agent disconnects mid-upload (streamed body)', async () => {
+    stack = await startStack({ gateway: { limits: { replayBufferBytes: 0 } } });
     const st = stack;
     const { port } = new URL(st.url);
     const socket = connect(Number(port), '127.0.0.1');

@@ -153,6 +153,14 @@ describe('gateway headers and bodies', () => {
     expect(JSON.stringify(seen)).not.toContain('sk-ant-api03-stray-env-key');
   });
 
+  it('streams a body over the replay buffer through byte for byte', async () => {
+    seen = [];
+    const big = randomBytes(3 * 1024 * 1024);
+    const r = await rawRequest(url, '/v1/messages', { headers: { 'x-api-key': VIRTUAL_KEY }, body: big });
+    expect(r.status).toBe(200);
+    expect(seen[0]?.bodySha).toBe(createHash('sha256').update(big).digest('hex'));
+  });
+
   it('streams a chunked request body through', async () => {
     seen = [];
     const r = await rawRequest(url, '/v1/messages', {

@@ -19,7 +19,11 @@ export interface GatewayLimits {
   keepAliveTimeoutMs?: number;
   /** Requests one agent may have in flight; more are answered 429. Default 64. */
   maxConcurrentPerAgent?: number;
-  /** Bodies up to this size are buffered when a replay may be needed (see replay.ts). Default 1 MiB. */
+  /**
+   * Bodies of known length up to this size are read whole before sending, so they can be replayed
+   * (401 on an OAuth token, 529 retries); larger or chunked ones stream through and are never
+   * replayed. 0 streams everything. Default 1 MiB.
+   */
   replayBufferBytes?: number;
 }
 

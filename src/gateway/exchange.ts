@@ -156,7 +156,7 @@ export class Exchange extends ResponseRelay {
     const length = this.contentLength;
     if (length <= 0 && !this.chunked) {
       this.send();
-    } else if (shouldBuffer(cred.kind, length, gw.retryOverloaded, gw.replayBufferBytes)) {
+    } else if (shouldBuffer(length, gw.replayBufferBytes)) {
       bufferBody(this.req, length, (err, body) => {
         if (err !== null) {
           // almost always the agent going away (then this is a no-op or records the abort)

@@ -35,8 +35,10 @@ const MiB = 1024 * 1024;
 
 function ignore(): void {}
 
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`limits.${name} must be a positive number`);
+function positive(value: number, name: string, zeroOk = false): number {
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroOk)) {
+    throw new TypeError(`limits.${name} must be a positive number`);
+  }
   return value;
 }
 
@@ -70,7 +72,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     clock: options.clock ?? systemClock,
     maxBodyBytes: positive(limits.maxBodyBytes ?? 32 * MiB, 'maxBodyBytes'),
     maxConcurrentPerAgent: positive(limits.maxConcurrentPerAgent ?? 64, 'maxConcurrentPerAgent'),
-    replayBufferBytes: positive(limits.replayBufferBytes ?? DEFAULT_REPLAY_BUFFER_BYTES, 'replayBufferBytes'),
+    replayBufferBytes: positive(
+      limits.replayBufferBytes ?? DEFAULT_REPLAY_BUFFER_BYTES,
+      'replayBufferBytes',
+      true,
+    ),
     retryOverloaded: retry,
     onRequestDone: options.onRequestDone ?? null,
     agents: new Map(),
