@@ -6,6 +6,7 @@ import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
 import { registerPrintToken } from './printToken.js';
 import { registerRun } from './run.js';
+import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
 import { registerStatus } from './status.js';
 
@@ -23,4 +24,5 @@ export function registerCommands(program: Command): void {
   registerAgent(program);
   registerEnv(program);
   registerRun(program);
+  registerServe(program);
 }

@@ -1,0 +1,244 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { issueAgentKey } from './agents/agentKeys.js';
+import { KeyRegistry } from './agents/keyRegistry.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config/schema.js';
+import { CredentialStore, oauthEntryId } from './credentials/store.js';
+import { ClaudeAuthError } from './errors.js';
+import { createGateway, type Gateway } from './gateway/index.js';
+import { OptimizedAuthManager } from './manager.js';
+import { ensureHome } from './paths.js';
+import { ClaudeConnectionPool } from './pool/index.js';
+import { type Simulator, startSimulator } from './simulator/index.js';
+import { openStateStore } from './state/open.js';
+import type { StateStore } from './state/types.js';
+
+export interface AppOptions {
+  config: Config;
+  home: string;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides `[gateway] host` / `port`. */
+  host?: string;
+  port?: number;
+  /** Run against the built-in simulator, with state of its own under HOME/simulate. */
+  simulate?: boolean;
+  log?: Logger;
+  clock?: Clock;
+}
+
+/** A running gateway with everything behind it. */
+export interface App {
+  readonly url: string;
+  readonly manager: OptimizedAuthManager;
+  readonly gateway: Gateway;
+  readonly state: StateStore;
+  readonly simulator: Simulator | null;
+  /** In simulate mode: a virtual key for the agent "demo", to try the gateway at once. */
+  readonly demoKey: string | null;
+  /** Stops accepting, waits up to `drainMs` for requests in flight, then releases everything. */
+  close(drainMs?: number): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The admin token for a non-loopback bind: from `[gateway] admin_token_env`, else CLAUDE_AUTH_ADMIN_TOKEN. */
+function adminToken(config: Config, env: NodeJS.ProcessEnv): string | null {
+  const name = config.gateway.admin_token_env ?? 'CLAUDE_AUTH_ADMIN_TOKEN';
+  const token = env[name];
+  return token && token.length > 0 ? token : null;
+}
+
+/** Simulate mode: the simulator upstream and token endpoint, a seeded login, state apart from the real one. */
+async function simulated(
+  config: Config,
+  home: string,
+): Promise<{ config: Config; home: string; sim: Simulator }> {
+  const sim = await startSimulator({ accessTokenTtlSeconds: 120 });
+  const simHome = ensureHome(join(home, 'simulate'));
+  const clientId = 'claude-auth-demo';
+  const next: Config = {
+    ...config,
+    upstream: { base_url: sim.url },
+    auth: {
+      ...config.auth,
+      provider: 'oauth2',
+      oauth2: {
+        ...config.auth.oauth2,
+        token_url: sim.tokenUrl,
+        authorize_url: sim.authorizeUrl,
+        client_id: clientId,
+        grant: 'refresh_token',
+        inject_as: 'authorization',
+      },
+    },
+    state: { url: 'sqlite:state.db' },
+  };
+  const { refresh_token } = sim.issueTokens({ clientId });
+  await new CredentialStore(simHome).update((d) => {
+    (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, clientId)] = {
+      token_url: sim.tokenUrl,
+      client_id: clientId,
+      grant: 'refresh_token',
+      refresh_token,
+    };
+  });
+  return { config: next, home: simHome, sim };
+}
+
+/**
+ * Composes the gateway: config → credential provider and manager (cache, refresh coordinator,
+ * sessions) → state store and virtual key registry → connection pool → gateway with its routes.
+ * @throws ClaudeAuthError usage (a non-loopback bind without an admin token), config_invalid, state_*
+ */
+export async function startApp(options: AppOptions): Promise<App> {
+  const env = options.env ?? process.env;
+  const host = options.host ?? options.config.gateway.host;
+  const port = options.port ?? options.config.gateway.port;
+  const admin = adminToken(options.config, env);
+  if (!isLoopbackHost(host) && admin === null) {
+    throw new ClaudeAuthError('usage', `refusing to listen on ${host} without an admin token`, {
+      hint: `Set ${options.config.gateway.admin_token_env ?? 'CLAUDE_AUTH_ADMIN_TOKEN'} (or [gateway] admin_token_env) to a long random secret, or bind 127.0.0.1.`,
+    });
+  }
+  let sim: Simulator | null = null;
+  let config = options.config;
+  let home = ensureHome(options.home);
+  if (options.simulate) {
+    const s = await simulated(config, home);
+    ({ config, home, sim } = { config: s.config, home: s.home, sim: s.sim });
+  }
+
+  const clock = options.clock ?? systemClock;
+  const cleanup: (() => Promise<void> | void)[] = [];
+  try {
+    const state = await openStateStore(config, home);
+    cleanup.push(() => state.close());
+    const persist = (name: string, createdAt: number, lastSeenAt: number, reservedMb: number) =>
+      state.putSession({ name, createdAt, lastSeenAt, reservedMb, metadata: {} }).catch((e: unknown) => {
+        options.log?.warn({ err: (e as Error).message }, 'could not persist an agent session');
+      });
+    const manager = await OptimizedAuthManager.create(config, {
+      home,
+      env,
+      clock,
+      ...(options.log ? { log: options.log } : {}),
+      onSessionStarted: (s) => void persist(s.agentId, s.createdAt, s.lastActivityAt, s.reservedMb),
+      onSessionEnded: (s) => void state.deleteSession(s.agentId).catch(() => undefined),
+    });
+    cleanup.push(() => manager.close());
+    for (const s of await state.listSessions())
+      manager.sessions.restore(s.name, s.createdAt, s.lastSeenAt, s.reservedMb);
+
+    const keys = await KeyRegistry.open(state, {
+      clock,
+      onError: (e) => options.log?.warn({ err: (e as Error).message }, 'key registry'),
+    });
+    cleanup.push(() => keys.close());
+    const pool = new ClaudeConnectionPool({ pooling: config.performance.enable_connection_pooling });
+    cleanup.push(() => pool.close());
+    const gateway = createGateway({
+      upstream: config.upstream.base_url,
+      keys,
+      auth: manager,
+      pool,
+      clock,
+      otherRoutes: (req, res) => agentRoutes(req, res, manager),
+    });
+    cleanup.push(() => gateway.close());
+    manager.sessions.setInFlightSource((id) => gateway.agentCounters(id)?.inFlight ?? 0);
+    mountProbes(gateway, manager, admin);
+
+    const url = await gateway.listen(port, host);
+    const demoKey = sim ? (await issueAgentKey(state, 'demo')).key : null;
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      manager,
+      gateway,
+      state,
+      simulator: sim,
+      demoKey,
+      close(drainMs = 10_000) {
+        closing ??= (async () => {
+          await drain(gateway, drainMs);
+          for (const step of cleanup.reverse()) await step();
+          await sim?.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    for (const step of cleanup.reverse()) await step();
+    await sim?.close();
+    throw e;
+  }
+}
+
+/** Stops accepting and waits (bounded) until no request is in flight. */
+async function drain(gateway: Gateway, drainMs: number): Promise<void> {
+  gateway.server.close();
+  gateway.server.closeIdleConnections();
+  const deadline = Date.now() + drainMs;
+  const inFlight = () => Object.values(gateway.agents()).reduce((n, c) => n + c.inFlight, 0);
+  while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+function mountProbes(gateway: Gateway, manager: OptimizedAuthManager, _admin: string | null): void {
+  gateway.route('GET', '/healthz', (_req, res) => json(res, 200, { status: 'ok' }));
+  gateway.route('GET', '/readyz', (_req, res) => {
+    manager.ready().then(
+      (r) => json(res, r.ready ? 200 : 503, r.ready ? { status: 'ready' } : { status: 'not_ready', ...r }),
+      (e: unknown) => json(res, 503, { status: 'not_ready', reason: (e as Error).message }),
+    );
+  });
+}
+
+/** `POST /api/agents/NAME/process`: `claude-auth run` reports its agent's process and memory. */
+function agentRoutes(req: IncomingMessage, res: ServerResponse, manager: OptimizedAuthManager): void {
+  const m = /^\/api\/agents\/([A-Za-z0-9._-]{1,64})\/process$/.exec((req.url ?? '').split('?')[0] ?? '');
+  if (!m || req.method !== 'POST') {
+    json(res, 404, {
+      type: 'error',
+      error: { type: 'not_found_error', message: `${req.method} ${req.url} not found` },
+    });
+    return;
+  }
+  const agent = m[1] as string;
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (d: string) => {
+    if (body.length < 4096) body += d;
+  });
+  req.on('end', () => {
+    let report: { pid?: number; rss_mb?: number; state?: string };
+    try {
+      report = JSON.parse(body) as typeof report;
+    } catch {
+      json(res, 400, {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'expected a JSON body' },
+      });
+      return;
+    }
+    const sessions = manager.sessions;
+    if (report.state === 'exited') sessions.end(agent, 'process_exited');
+    else {
+      sessions.touch(agent);
+      if (typeof report.pid === 'number') sessions.attachProcess(agent, report.pid);
+      if (typeof report.rss_mb === 'number') sessions.observeRss(agent, report.rss_mb, false);
+    }
+    json(res, 200, { ok: true });
+  });
+}
