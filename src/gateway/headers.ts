@@ -54,14 +54,19 @@ export interface RequestHeaderScan {
   chunked: boolean;
 }
 
-/** The header names a `connection` header lists (hop-by-hop by declaration), minus the usual two. */
-function connectionTokens(value: string): string[] {
+/**
+ * The header names a `connection` header lists (hop-by-hop by declaration), minus the usual two;
+ * undefined for the common bare `keep-alive` or `close`.
+ */
+function connectionTokens(value: string): string[] | undefined {
+  const v = value.toLowerCase();
+  if (v === 'keep-alive' || v === 'close') return undefined;
   const out: string[] = [];
-  for (const part of value.split(',')) {
-    const t = part.trim().toLowerCase();
+  for (const part of v.split(',')) {
+    const t = part.trim();
     if (t !== '' && t !== 'close' && t !== 'keep-alive') out.push(t);
   }
-  return out;
+  return out.length === 0 ? undefined : out;
 }
 
 /** Removes from a flat array the headers named in `names`. */
@@ -103,7 +108,7 @@ export function scanRequestHeaders(raw: string[]): RequestHeaderScan {
       chunked = true;
     } else if (name === 'connection') {
       const tokens = connectionTokens(value);
-      if (tokens.length > 0) listed = listed === undefined ? tokens : listed.concat(tokens);
+      if (tokens !== undefined) listed = listed === undefined ? tokens : listed.concat(tokens);
     }
   }
   return {
@@ -142,7 +147,7 @@ export function responseHeaders(raw: Buffer[], requestId: string): ResponseHeade
     if (DROP_RESPONSE.has(name)) {
       if (name === 'connection') {
         const tokens = connectionTokens(value);
-        if (tokens.length > 0) listed = listed === undefined ? tokens : listed.concat(tokens);
+        if (tokens !== undefined) listed = listed === undefined ? tokens : listed.concat(tokens);
       }
       continue;
     }
