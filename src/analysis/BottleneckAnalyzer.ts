@@ -102,7 +102,8 @@ export class BottleneckAnalyzer {
    */
   observe(record: RequestRecord): void {
     // placed by when it ended on the gateway's clock: saves a clock read per request
-    const ended = record.startedAt + (record.totalMs > 0 ? record.totalMs : 0);
+    const total = Math.max(record.totalMs, 0) || 0; // NaN counts as 0
+    const ended = record.startedAt + total;
     const now = ended > 0 ? ended : this.clock.now();
     const ring = this.ring;
     const t = this.thresholds;
@@ -119,7 +120,6 @@ export class BottleneckAnalyzer {
       else ring.addStage(slot, ANSWER, record.ttfbMs, t.answerMs);
     }
     if (record.streamMs >= 0) ring.addStage(slot, STREAM, record.streamMs, Number.POSITIVE_INFINITY);
-    const total = Math.max(record.totalMs, 0) || 0; // NaN counts as 0
     ring.addStage(slot, TOTAL, total, Number.POSITIVE_INFINITY);
     this.classify(slot, record, total);
     const agent = record.agentId;

@@ -34,10 +34,11 @@ export function analyzerScenarios(options: ScenarioOptions = {}): Scenario[] {
     {
       name: 'slow upstream',
       expected: 'slow_upstream',
-      injects: 'simulator latencyMs.messages = 2600 (budget 2000)',
-      // not scaled: a request must take longer than the 2 s budget, and two rounds of 18 agents make
-      // enough requests; 18 agents stay under the pool's 20 connections, so only upstream is slow
-      setup: { agents: 18, durationMs: 2700, maxRequests: 4000, faults: { latencyMs: { messages: 2600 } } },
+      injects: 'simulator latencyMs.messages = 2400 (budget 2000)',
+      // not scaled: a request must take longer than the 2 s budget; the deadline falls inside the
+      // second round of 18 agents, so there are 36 requests whatever the machine's speed, and 18
+      // agents stay under the pool's 20 connections, so only upstream is slow
+      setup: { agents: 18, durationMs: 3000, maxRequests: 4000, faults: { latencyMs: { messages: 2400 } } },
     },
     {
       name: 'slow token endpoint',
