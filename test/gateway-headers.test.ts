@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyVerifier, StaticUpstreamAuth } from '../src/bench/gatewayDoubles.js';
-import { createGateway, type Gateway } from '../src/gateway/index.js';
+import { createGateway, type Gateway, type RequestRecord } from '../src/gateway/index.js';
 import { REAL_KEY, rawRequest, VIRTUAL_KEY } from './gateway-fixtures.js';
 
 /** What the echo upstream saw of one request. */
@@ -20,6 +20,7 @@ let upstream: Server;
 let seen: Seen[] = [];
 let gw: Gateway;
 let url: string;
+const records: RequestRecord[] = [];
 
 function header(s: Seen, name: string): string[] {
   const out: string[] = [];
@@ -70,6 +71,7 @@ beforeAll(async () => {
     upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/prefix/`,
     keys,
     auth: new StaticUpstreamAuth(REAL_KEY),
+    onRequestDone: (r) => records.push({ ...r }),
   });
   gw.route('GET', '/healthz', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
@@ -169,6 +171,7 @@ describe('gateway headers and bodies', () => {
     });
     expect(r.status).toBe(200);
     expect(seen[0]?.bodySha).toBe(createHash('sha256').update('x'.repeat(70_000)).digest('hex'));
+    expect(records.at(-1)).toMatchObject({ bytesIn: 70_000, bytesOut: ANSWER.length, status: 200 });
   });
 
   it('answers unknown non-/v1 paths 404 in Anthropic shape and serves mounted routes', async () => {

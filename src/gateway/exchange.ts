@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { bufferBody, limitedBody } from './body.js';
+import { type BodyLimit, bufferBody, limitedBody } from './body.js';
 import type { GatewayContext } from './context.js';
 import {
   authFailure,
@@ -50,6 +50,8 @@ export class Exchange extends ResponseRelay {
   private replayable = true;
   private contentLength = -1;
   private chunked = false;
+  /** Counts a chunked body (its size is known only once it has streamed). */
+  private limiter: BodyLimit | null = null;
   private retryAfter: string | undefined;
   private replayed401 = false;
   private overloadRetries = 0;
@@ -170,7 +172,8 @@ export class Exchange extends ResponseRelay {
       });
     } else {
       this.replayable = false;
-      this.body = this.chunked ? limitedBody(this.req, gw.maxBodyBytes) : this.req;
+      if (this.chunked) this.body = this.limiter = limitedBody(this.req, gw.maxBodyBytes);
+      else this.body = this.req;
       this.send();
     }
   }
@@ -270,6 +273,7 @@ export class Exchange extends ResponseRelay {
     const { record } = this;
     record.outcome = outcome;
     record.totalMs = performance.now() - this.t0;
+    if (this.limiter !== null) record.bytesIn = this.limiter.count;
     if (this.inFlight) (this.agent as AgentCounters).inFlight--;
     const hook = this.gw.onRequestDone;
     if (hook !== null) {
