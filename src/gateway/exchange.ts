@@ -228,6 +228,7 @@ export class Exchange extends ResponseRelay {
       const started = performance.now();
       this.gw.auth.onUnauthorized(agentId, this.credential as UpstreamCredential).then(
         () => {
+          if (this.done) return;
           this.record.authMs += performance.now() - started;
           this.authenticate();
         },
