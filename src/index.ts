@@ -1,4 +1,5 @@
 export * from './agents/index.js';
+export * from './analysis/index.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export * from './config/load.js';

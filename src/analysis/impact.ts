@@ -1,4 +1,4 @@
-import type { Severity } from './types.js';
+import type { FindingSeverity } from './types.js';
 
 /**
  * Impact, 0–100: a bottleneck's share of lost time in the window.
@@ -32,10 +32,10 @@ export function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+const RANK: Record<FindingSeverity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 /** Severity from impact alone: ≥ 50 critical, ≥ 25 high, ≥ 10 medium, else low. */
-export function severityFromImpact(impact: number): Severity {
+export function severityFromImpact(impact: number): FindingSeverity {
   return impact >= 50 ? 'critical' : impact >= 25 ? 'high' : impact >= 10 ? 'medium' : 'low';
 }
 
@@ -44,13 +44,13 @@ export function severityFromImpact(impact: number): Severity {
  * its own threshold breaches (a hit rate under `cache_hit_rate_threshold`, reservations above
  * `gc_threshold_mb`, …) for problems whose cost is not request time.
  */
-export function severityOf(impact: number, floor: Severity = 'low'): Severity {
+export function severityOf(impact: number, floor: FindingSeverity = 'low'): FindingSeverity {
   const s = severityFromImpact(impact);
   return RANK[s] >= RANK[floor] ? s : floor;
 }
 
 /** Orders severities: negative when `a` is less severe than `b`. */
-export function compareSeverity(a: Severity, b: Severity): number {
+export function compareSeverity(a: FindingSeverity, b: FindingSeverity): number {
   return RANK[a] - RANK[b];
 }
 

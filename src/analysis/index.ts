@@ -1,25 +1,18 @@
+// The bottleneck analyzer's public API; src/index.ts re-exports this file.
 export { type AnalyzerOptions, BottleneckAnalyzer } from './BottleneckAnalyzer.js';
-export { impactOf, severityFromImpact, severityOf } from './impact.js';
 export { type AnalyzerThresholds, resolveThresholds } from './thresholds.js';
-export {
-  BREACH_HORIZON_MS,
-  leastSquares,
-  MIN_TREND_POINTS,
-  MIN_TREND_R2,
-  type Trend,
-  trendOf,
-} from './trend.js';
+export type { Trend } from './trend.js';
 export type {
   AnalyzerSignals,
+  AnalyzerStage,
   CacheSignal,
   Finding,
   FindingKind,
+  FindingSeverity,
   FindingStage,
   MemorySignal,
   PoolSignal,
   Recommendation,
   RefreshSample,
-  Severity,
-  Stage,
 } from './types.js';
-export { STAGES } from './types.js';
+export { ANALYZER_STAGES } from './types.js';

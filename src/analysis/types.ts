@@ -13,7 +13,7 @@ import type { Trend } from './trend.js';
  * - `stream`: from the headers until the last byte reached the agent;
  * - `total`: arrival to done.
  */
-export const STAGES = [
+export const ANALYZER_STAGES = [
   'key_check',
   'auth',
   'refresh_wait',
@@ -23,7 +23,7 @@ export const STAGES = [
   'stream',
   'total',
 ] as const;
-export type Stage = (typeof STAGES)[number];
+export type AnalyzerStage = (typeof ANALYZER_STAGES)[number];
 
 /** What a finding is about. */
 export type FindingKind =
@@ -48,11 +48,11 @@ export type FindingKind =
   /** Upstream answers 5xx or breaks connections. */
   | 'upstream_errors';
 
-/** Severity, from the impact and the detector's own threshold breaches (see severity.ts). */
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
+/** Severity, from the impact and the detector's own threshold breaches (see impact.ts). */
+export type FindingSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 /** Where a finding's time goes: a request stage, memory, or answers lost to rejections. */
-export type FindingStage = Exclude<Stage, 'total'> | 'memory' | 'rejections';
+export type FindingStage = Exclude<AnalyzerStage, 'total'> | 'memory' | 'rejections';
 
 /** What to change. */
 export interface Recommendation {
@@ -83,7 +83,7 @@ export interface Finding {
    * Findings are sorted by it.
    */
   readonly impact: number;
-  readonly severity: Severity;
+  readonly severity: FindingSeverity;
   /** The numbers the finding rests on (durations in ms, rates 0–1, counts). */
   readonly evidence: Readonly<Record<string, number>>;
   readonly trend: Trend;

@@ -1,6 +1,6 @@
 import { HISTOGRAM_BINS, quantileMs } from './histogram.js';
 import type { TrendPoint } from './trend.js';
-import { STAGES, type Stage } from './types.js';
+import { ANALYZER_STAGES, type AnalyzerStage } from './types.js';
 import { type BucketRing, RQ, SC, SG } from './window.js';
 
 /** One stage over the window. Durations in ms. */
@@ -57,7 +57,7 @@ export interface MemoryWindow {
   readonly evicted: number;
 }
 
-const stageIndex = new Map<Stage, number>(STAGES.map((s, i) => [s, i]));
+const stageIndex = new Map<AnalyzerStage, number>(ANALYZER_STAGES.map((s, i) => [s, i]));
 
 /**
  * The window as detectors read it: totals over the buckets that fall inside it, per-bucket series
@@ -66,7 +66,7 @@ const stageIndex = new Map<Stage, number>(STAGES.map((s, i) => [s, i]));
 export class WindowView {
   /** Slots in the window, oldest first. */
   readonly slots: readonly number[];
-  private readonly summaries = new Map<Stage, StageSummary>();
+  private readonly summaries = new Map<AnalyzerStage, StageSummary>();
 
   constructor(
     private readonly ring: BucketRing,
@@ -108,14 +108,14 @@ export class WindowView {
   }
 
   /** Summary of `stage` over the window. */
-  stage(stage: Stage): StageSummary {
+  stage(stage: AnalyzerStage): StageSummary {
     let s = this.summaries.get(stage);
     if (s === undefined) this.summaries.set(stage, (s = this.summarize(stage)));
     return s;
   }
 
   /** Per-bucket `q` quantile of `stage` (buckets with at least `minCount` samples). */
-  stageSeries(stage: Stage, q = 0.99, minCount = 1): TrendPoint[] {
+  stageSeries(stage: AnalyzerStage, q = 0.99, minCount = 1): TrendPoint[] {
     const i = stageIndex.get(stage) as number;
     const out: TrendPoint[] = [];
     for (const slot of this.slots) {
@@ -268,7 +268,7 @@ export class WindowView {
     return Math.min(this.now, this.ring.startOf(slot) + this.ring.bucketMs / 2);
   }
 
-  private summarize(stage: Stage): StageSummary {
+  private summarize(stage: AnalyzerStage): StageSummary {
     const i = stageIndex.get(stage) as number;
     const merged = new Uint32Array(HISTOGRAM_BINS);
     let count = 0;

@@ -1,8 +1,8 @@
 import { binOf, HISTOGRAM_BINS } from './histogram.js';
-import { STAGES } from './types.js';
+import { ANALYZER_STAGES } from './types.js';
 
 /** Number of stages kept per bucket. */
-export const STAGE_COUNT = STAGES.length;
+export const STAGE_COUNT = ANALYZER_STAGES.length;
 
 /** Per-stage scalars of one bucket, at these offsets. */
 export const SC = { count: 0, sum: 1, sumSq: 2, max: 3, lost: 4, min: 5 } as const;

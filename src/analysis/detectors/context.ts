@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.js';
 import { impactOf, round3 } from '../impact.js';
 import type { AnalyzerThresholds } from '../thresholds.js';
 import { type Trend, trendOf } from '../trend.js';
-import type { Finding, Stage } from '../types.js';
+import type { AnalyzerStage, Finding } from '../types.js';
 import type { WindowView } from '../view.js';
 
 /** What every detector reads. */
@@ -34,7 +34,7 @@ export interface StageReading {
  */
 export function readStage(
   ctx: DetectorContext,
-  stage: Stage,
+  stage: AnalyzerStage,
   budgetMs: number,
   extraLostMs = 0,
 ): StageReading {

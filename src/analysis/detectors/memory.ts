@@ -1,6 +1,6 @@
 import { round1, round3, severityOf } from '../impact.js';
 import { trendOf } from '../trend.js';
-import type { Finding, Severity } from '../types.js';
+import type { Finding, FindingSeverity } from '../types.js';
 import { RQ, SG } from '../window.js';
 import type { DetectorContext } from './context.js';
 
@@ -22,7 +22,7 @@ export function detectMemoryPressure(ctx: DetectorContext): Finding | null {
   if (peak <= t.memoryGcMb && refused === 0) return null;
   const band = Math.max(t.memoryMaxMb - t.memoryGcMb, 1);
   const impact = round1(Math.min(100, Math.max(0, (100 * (peak - t.memoryGcMb)) / band)));
-  const floor: Severity =
+  const floor: FindingSeverity =
     refused > 0 || peak >= t.memoryMaxMb ? 'critical' : peak >= 0.95 * t.memoryMaxMb ? 'high' : 'medium';
   const series = view.series(
     (slot) => view.sigAt(slot, SG.memReservedPeak),

@@ -1,7 +1,7 @@
 import { pct } from '../format.js';
 import { impactOf, round3, severityOf } from '../impact.js';
 import { trendOf } from '../trend.js';
-import type { Finding, FindingKind, Recommendation, Severity } from '../types.js';
+import type { Finding, FindingKind, FindingSeverity, Recommendation } from '../types.js';
 import { RQ } from '../window.js';
 import { type DetectorContext, enoughRequests, offeredConcurrency } from './context.js';
 
@@ -53,7 +53,7 @@ function rejectionFinding(ctx: DetectorContext, k: RejectionKind): Finding | nul
   const impact = impactOf(lost, view.requestTimeMs);
   const breached = share >= t.rejectedShare;
   if (!breached) return null;
-  const floor: Severity = share >= HIGH_SHARE ? 'high' : 'medium';
+  const floor: FindingSeverity = share >= HIGH_SHARE ? 'high' : 'medium';
   const field = k.kind === 'rate_limited' ? RQ.n429 : k.kind === 'upstream_overloaded' ? RQ.n529 : RQ.n5xx;
   const series = view.series(
     (slot) => view.reqAt(slot, field) / view.reqAt(slot, RQ.requests),

@@ -1,7 +1,7 @@
 import { effectiveMarginMs } from '../../credentials/oauth2/provider.js';
 import { fmt } from '../format.js';
 import { round3, severityOf } from '../impact.js';
-import type { Finding, Recommendation, Severity } from '../types.js';
+import type { Finding, FindingSeverity, Recommendation } from '../types.js';
 import type { RefreshWindow } from '../view.js';
 import { RQ, SG } from '../window.js';
 import { type DetectorContext, readStage } from './context.js';
@@ -25,7 +25,7 @@ export function detectSlowTokenEndpoint(ctx: DetectorContext): Finding | null {
   const failures = refresh?.failures ?? 0;
   const slow = r.impact >= t.minImpact && view.requests >= t.minRequests;
   if (!slow && refused === 0 && circuits === 0 && failures === 0) return null;
-  const floor: Severity = refused > 0 || circuits > 0 ? 'high' : failures > 0 ? 'medium' : 'low';
+  const floor: FindingSeverity = refused > 0 || circuits > 0 ? 'high' : failures > 0 ? 'medium' : 'low';
   const waited = r.evidence.count as number;
   return {
     id: 'slow_token_endpoint',
