@@ -183,6 +183,8 @@ describe('gateway headers and bodies', () => {
     });
     const h = await rawRequest(url, '/healthz', { method: 'GET' });
     expect([h.status, h.body.toString()]).toEqual([200, 'ok']);
+    const head = await rawRequest(url, '/healthz?probe=1', { method: 'HEAD' });
+    expect([head.status, head.body.length]).toEqual([200, 0]);
     expect(() => gw.route('GET', '/v1/x', () => {})).toThrow(TypeError);
   });
 

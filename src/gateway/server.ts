@@ -19,7 +19,7 @@ export interface Gateway {
   readonly url: string | undefined;
   /** The request handler: `/v1/*` proxied, other paths routed, else 404 in Anthropic's shape. */
   handle(req: IncomingMessage, res: ServerResponse): void;
-  /** Mounts a handler for one exact non-/v1 path (query string ignored) and method. */
+  /** Mounts a handler for one exact non-/v1 path (query string ignored) and method; GET also answers HEAD. */
   route(method: string, path: string, handler: RouteHandler): void;
   /** Counters of one agent, live (do not modify), or undefined before its first request. */
   agentCounters(agentId: string): Readonly<AgentCounters> | undefined;
@@ -95,7 +95,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       new Exchange(ctx, req, res, path).start();
       return;
     }
-    const route = routes.get(`${req.method ?? 'GET'} ${path}`);
+    const method = req.method ?? 'GET';
+    // HEAD falls back to the GET route (Node drops the body); Claude Code sends HEAD / on start
+    const route =
+      routes.get(`${method} ${path}`) ?? (method === 'HEAD' ? routes.get(`GET ${path}`) : undefined);
     if (route !== undefined) {
       route(req, res);
       return;
