@@ -6,7 +6,6 @@ import { CredentialStore } from '../credentials/store.js';
 import type { CredentialProvider } from '../credentials/types.js';
 import { createLogger } from '../log.js';
 import { claudeAuthHome } from '../paths.js';
-import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/types.js';
 
 /** What most commands need: the effective config, the state directory and the credential store. */
@@ -37,7 +36,7 @@ export function cliContext(options: { config?: string }, env: NodeJS.ProcessEnv 
     home,
     store,
     provider: () => createProvider(config, { home, env, store, log }),
-    state: () => openStateStore(config, home),
+    state: async () => (await import('../state/open.js')).openStateStore(config, home),
   };
 }
 

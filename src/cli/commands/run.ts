@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import { request } from 'undici';
 import { applyEnvironment, gatewayUrl, parseEnvMode } from '../../agents/agentEnv.js';
 import { revokeAgentKeys } from '../../agents/agentKeys.js';
 import { launch } from '../../agents/launcher.js';
@@ -20,6 +19,7 @@ interface RunOptions {
 /** Tells a running gateway about the agent's process (best effort: the agent runs either way). */
 async function report(base: string, agent: string, body: Record<string, unknown>): Promise<void> {
   try {
+    const { request } = await import('undici');
     const r = await request(`${base}/api/agents/${encodeURIComponent(agent)}/process`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -35,6 +35,7 @@ async function report(base: string, agent: string, body: Record<string, unknown>
 
 async function assertGatewayUp(base: string): Promise<void> {
   try {
+    const { request } = await import('undici');
     const r = await request(`${base}/healthz`, { headersTimeout: 2000, bodyTimeout: 2000 });
     await r.body.dump();
     if (r.statusCode === 200) return;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type App, startApp } from '../../app.js';
+import type { App } from '../../app.js';
 import { createLogger } from '../../log.js';
 import { action, parsePort } from '../action.js';
 import { cliContext, withConfigOption } from '../context.js';
@@ -29,6 +29,8 @@ export function registerServe(program: Command): void {
   ).action(
     action(async (opts: ServeOptions) => {
       const ctx = cliContext(opts);
+      // loaded on use: the gateway's modules are most of the CLI's start-up time
+      const { startApp } = await import('../../app.js');
       const app = await startApp({
         config: ctx.config,
         home: ctx.home,

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { ClaudeAuthError } from '../../errors.js';
-import { startSimulator } from '../../simulator/index.js';
 import { action, parsePort, printJson } from '../action.js';
 
 interface SimulateOptions {
@@ -76,6 +75,7 @@ export function registerSimulate(program: Command): void {
           : [`sk-ant-api03-sim-${randomBytes(16).toString('hex')}`];
 
         const stopped = untilSignal();
+        const { startSimulator } = await import('../../simulator/index.js');
         const sim = await startSimulator({
           host: opts.host,
           port,
