@@ -242,11 +242,14 @@ export class MetricsRegistry {
     );
   }
 
-  /** Whether an agent name may be a label value: a valid agent name, within the cap. */
+  /**
+   * Whether an agent name may be a label value: a valid agent name that does not look like a key
+   * (`sk-…`: Anthropic keys and our virtual keys), within the cap.
+   */
   private labelled(agent: string): boolean {
     if (this.labelledAgents.has(agent)) return true;
     if (this.labelledAgents.size >= (this.options.maxAgentLabels ?? 50)) return false;
-    if (!AGENT_NAME_PATTERN.test(agent)) return false;
+    if (!AGENT_NAME_PATTERN.test(agent) || /^sk-/i.test(agent)) return false;
     this.labelledAgents.add(agent);
     return true;
   }

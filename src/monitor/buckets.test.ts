@@ -15,6 +15,20 @@ describe('bucket scheme', () => {
     expect(bucketOf(1e9)).toBe(BUCKETS - 1);
   });
 
+  it('agrees with a linear search over the edges for random samples over ten decades', () => {
+    const linear = (ms: number) => {
+      let i = 0;
+      while (i < EDGES_MS.length && ms > EDGES_MS[i]!) i++;
+      return i;
+    };
+    let seed = 7;
+    for (let k = 0; k < 200_000; k++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const ms = 10 ** ((seed / 0x7fffffff) * 10 - 4); // 0.1 µs … 1000 s
+      expect(bucketOf(ms)).toBe(linear(ms));
+    }
+  });
+
   it('exports 1, 2.5 and 5 per decade from 10 µs to 100 s', () => {
     const le = EXPORT_EDGES.map((i) => EDGES_MS[i]!);
     expect(le[0]).toBe(0.01);

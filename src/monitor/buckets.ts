@@ -26,14 +26,42 @@ export const EDGES_MS: Float64Array = buildEdges();
 export const BUCKETS = EDGES_MS.length + 1;
 const LAST = EDGES_MS.length - 1;
 
-/** The bucket of a sample in ms (negative and NaN count as 0). */
-export function bucketOf(ms: number): number {
+/** The bucket of a sample by search: the reference for the table below, and its fallback. */
+function bucketBySearch(ms: number): number {
   if (!(ms > EDGES_MS[0]!)) return 0;
   if (ms > LAST_EDGE_MS) return BUCKETS - 1;
   let i = Math.ceil((Math.log10(ms) - FIRST_DECADE) * 10);
   if (i > LAST) i = LAST;
   while (i < LAST && ms > EDGES_MS[i]!) i++;
   while (i > 0 && ms <= EDGES_MS[i - 1]!) i--;
+  return i;
+}
+
+// A sample's binary exponent and top four mantissa bits, read from its IEEE 754 bits, index a table
+// of the first bucket that sixteenth of an octave can fall in; one compare finishes the job (a
+// sixteenth of an octave, ×1.044, is narrower than a bucket, ×1.26). Math.log10 costs ten times more.
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const exponentOf = (v: number) => {
+  f64[0] = v;
+  return u32[HI]! >>> 20;
+};
+const MIN_EXP = exponentOf(EDGES_MS[0]!);
+const MAX_EXP = exponentOf(LAST_EDGE_MS);
+const TABLE = new Uint8Array((MAX_EXP - MIN_EXP + 1) * 16);
+for (let e = MIN_EXP; e <= MAX_EXP; e++) {
+  for (let m = 0; m < 16; m++) TABLE[(e - MIN_EXP) * 16 + m] = bucketBySearch(2 ** (e - 1023) * (1 + m / 16));
+}
+
+/** The bucket of a sample in ms (negative and NaN count as 0). */
+export function bucketOf(ms: number): number {
+  if (!(ms > EDGES_MS[0]!)) return 0;
+  if (ms > LAST_EDGE_MS) return BUCKETS - 1;
+  f64[0] = ms;
+  const hi = u32[HI]!;
+  let i = TABLE[((hi >>> 20) - MIN_EXP) * 16 + ((hi >>> 16) & 15)]!;
+  while (ms > EDGES_MS[i]!) i++;
   return i;
 }
 
