@@ -114,7 +114,7 @@ export function createMonitorRoutes(
     timers = [];
   };
 
-  const events: RouteHandler = (req, res) => {
+  const events: RouteHandler = (_req, res) => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': NO_STORE,
@@ -129,8 +129,8 @@ export function createMonitorRoutes(
       if (!clients.delete(res)) return;
       if (clients.size === 0) stop();
     };
+    // the response's 'close' is the connection going away (the request's fires once its body is read)
     res.on('close', leave);
-    req.on('close', leave);
     try {
       res.write(`retry: 2000\n\n${snapshot()}`);
     } catch (e) {

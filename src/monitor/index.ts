@@ -13,6 +13,7 @@ export type { MetricsOptions } from './MetricsRegistry.js';
 export { MetricsRegistry } from './MetricsRegistry.js';
 export type { MonitorOptions } from './Monitor.js';
 export { Monitor } from './Monitor.js';
-export type { ManagerSource, MemoryReport, PoolSource } from './MonitorData.js';
+export type { ManagerSource, MemoryReport, PoolSource, SeriesField } from './MonitorData.js';
+export { HISTORY_SECONDS, SERIES_FIELDS } from './MonitorData.js';
 export type { DashboardOptions, PerformanceMonitor } from './PerformanceMonitor.js';
 export { createMonitor, MONITORING_OFF, NoopMonitor } from './PerformanceMonitor.js';
