@@ -26,6 +26,7 @@ export interface MetricsInputs {
   activeAgents: () => number;
 }
 
+/** Prefix of every metric name. */
 export const PREFIX = 'claude_auth_';
 const MB = 1024 * 1024;
 type Labelled = ReadonlyArray<readonly [Record<string, string>, number]>;

@@ -62,6 +62,7 @@ export const SERIES_FIELDS = [
   'memory_observed_mb',
   'memory_largest_agent_mb',
 ] as const;
+/** One column of the per-second series. */
 export type SeriesField = (typeof SERIES_FIELDS)[number];
 
 /** Seconds of per-second history kept (10 minutes). */

@@ -2,7 +2,9 @@ import type { ErrorCode } from '../errors.js';
 import { LatencyHistogram } from './buckets.js';
 import type { AuthEvent, RefreshReason } from './events.js';
 
+/** A token endpoint's circuit breaker state. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
+/** Every refresh reason: the closed set of the `reason` label. */
 export const REFRESH_REASONS: readonly RefreshReason[] = [
   'expired',
   'refresh_ahead',

@@ -4,17 +4,21 @@ import { LatencyRing } from './LatencyRing.js';
 
 /** A response status reduced to its class: the only form a status takes in a metric label. */
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'none';
+/** Every status class, in index order of {@link statusClassIndex}. */
 export const STATUS_CLASSES: readonly StatusClass[] = ['2xx', '3xx', '4xx', '5xx', 'none'];
+/** Every request outcome: the closed set of the `outcome` label. */
 export const OUTCOMES: readonly RequestOutcome[] = [
   'completed',
   'refused',
   'client_aborted',
   'upstream_failed',
 ];
+/** Who produced a response's status. */
 export const SOURCES = ['upstream', 'gateway'] as const;
 
 /** Stages of one proxied request, as RequestRecord times them. */
 export const STAGES = ['key_check', 'auth', 'pool', 'ttfb', 'stream', 'total'] as const;
+/** One stage of a gateway request. */
 export type Stage = (typeof STAGES)[number];
 
 /** What one request counted as (bits), for the monitor's per-second series and alert rules. */
@@ -48,6 +52,7 @@ export interface AgentTraffic {
   lastSeen: number;
 }
 
+/** The index in STATUS_CLASSES of a status; no status (0) and 1xx are `none`. */
 export function statusClassIndex(status: number): number {
   if (status >= 200 && status < 300) return 0;
   if (status >= 300 && status < 400) return 1;

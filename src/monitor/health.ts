@@ -9,6 +9,7 @@ export const COMPONENTS = [
   'cache',
   'connections',
 ] as const;
+/** One scored component. */
 export type Component = (typeof COMPONENTS)[number];
 
 /** Weights of the overall score (a weighted mean over the components that have data). */
