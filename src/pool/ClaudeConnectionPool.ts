@@ -9,7 +9,12 @@ export interface ConnectionPoolOptions {
    * and closes it afterwards (`reset`), which is slower but never reuses a socket. Default true.
    */
   pooling?: boolean;
-  /** Most connections per origin (the specification's "max connections per host"). Default 20. */
+  /**
+   * Most connections per origin (the specification's "max connections per host"). Each carries one
+   * request at a time (see allowH2), so this is also the most requests in flight upstream per
+   * origin; more wait in the pool's queue (`stats().queued`). Raise it for fleets that stream more
+   * than this many responses at once. Default 20.
+   */
   connections?: number;
   /**
    * How long an idle connection is kept when the origin sends no `keep-alive: timeout` hint, in ms.
@@ -20,7 +25,11 @@ export interface ConnectionPoolOptions {
   keepAliveMaxTimeoutMs?: number;
   /**
    * Negotiate HTTP/2 by ALPN on https origins that offer it (undici `allowH2`); plain http origins
-   * always use HTTP/1.1. Default true.
+   * always use HTTP/1.1. undici 7 runs a non-idempotent request (every POST /v1/messages) alone on
+   * its h2 session, so h2 does not multiplex Messages traffic: each connection carries one request
+   * at a time as on HTTP/1.1, and `connections` caps the requests in flight per origin. What h2
+   * gives is cheap cancellation: an agent that goes away resets one stream, not the connection.
+   * Default true.
    */
   allowH2?: boolean;
   /** TCP (and TLS) connect timeout, in ms. Default 10 000. */
@@ -32,6 +41,8 @@ export interface ConnectionPoolOptions {
   headersTimeoutMs?: number;
   /** Longest silence between two body chunks, in ms. Default 300 000. */
   bodyTimeoutMs?: number;
+  /** Certificate authorities to trust for https origins instead of Node's bundle (PEM), e.g. an enterprise gateway's. */
+  ca?: string | Buffer | (string | Buffer)[];
 }
 
 /** One origin's pool: counts what goes through it. Obtained from {@link ClaudeConnectionPool.forOrigin}. */
@@ -80,7 +91,8 @@ export class OriginPool {
 export class ClaudeConnectionPool {
   private readonly origins = new Map<string, OriginPool>();
   private readonly counters = new ConnectionCounters();
-  private readonly options: Required<ConnectionPoolOptions>;
+  private readonly options: Required<Omit<ConnectionPoolOptions, 'ca'>>;
+  private readonly ca: ConnectionPoolOptions['ca'];
   private closing: Promise<void> | undefined;
 
   constructor(options: ConnectionPoolOptions = {}) {
@@ -94,6 +106,7 @@ export class ClaudeConnectionPool {
       headersTimeoutMs: options.headersTimeoutMs ?? 600_000,
       bodyTimeoutMs: options.bodyTimeoutMs ?? 300_000,
     };
+    this.ca = options.ca;
     if (!Number.isInteger(this.options.connections) || this.options.connections < 1) {
       throw new TypeError('connections must be a positive integer');
     }
@@ -145,6 +158,7 @@ export class ClaudeConnectionPool {
       allowH2: this.options.allowH2,
       timeout: this.options.connectTimeoutMs,
       keepAlive: true,
+      ...(this.ca === undefined ? {} : { ca: this.ca }),
     });
     const counters = this.counters;
     return (opts, callback) => {
