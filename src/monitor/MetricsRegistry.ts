@@ -85,7 +85,8 @@ export class MetricsRegistry {
       ],
     );
     counter('cache_lookups_total', 'Authentication cache lookups by result.', ['result'], () => {
-      const c = data.managerStats?.cache;
+      // with a manager its cache is the truth (library and gateway lookups); without one, the hook
+      const c = data.manager === null ? undefined : (data.managerStats?.cache ?? { hits: 0, misses: 0 });
       const hits = c ? c.hits : data.authHit.count;
       const misses = c ? c.misses : data.authMiss.count;
       return [
