@@ -89,7 +89,7 @@ export class BottleneckAnalyzer {
     this.maxAgents = options.maxTrackedAgents ?? 100_000;
   }
 
-  /** Bytes the window holds; fixed at construction (plus the active-agent map). */
+  /** Bytes of the window's typed arrays, fixed at construction (the active-agent map comes on top). */
   get footprintBytes(): number {
     return this.ring.bytes;
   }

@@ -1,4 +1,4 @@
-import type { Finding, FindingKind, Severity } from '../analysis/types.js';
+import type { Finding, FindingKind, FindingSeverity } from '../analysis/types.js';
 import { type RigSetup, runRig } from './analyzerRig.js';
 
 /** One labeled scenario: the bottleneck it injects (null for the healthy run) and how. */
@@ -130,7 +130,7 @@ export interface SuiteScore {
   targetsMet: number;
 }
 
-const ABOVE_LOW: ReadonlySet<Severity> = new Set(['medium', 'high', 'critical']);
+const ABOVE_LOW: ReadonlySet<FindingSeverity> = new Set(['medium', 'high', 'critical']);
 
 /** Scores one scenario's findings against its label. */
 export function scoreScenario(
