@@ -146,7 +146,10 @@ export async function startApp(options: AppOptions): Promise<App> {
       onError: (e) => options.log?.warn({ err: (e as Error).message }, 'key registry'),
     });
     cleanup.push(() => keys.close());
-    const pool = new ClaudeConnectionPool({ pooling: config.performance.enable_connection_pooling });
+    const pool = new ClaudeConnectionPool({
+      pooling: config.performance.enable_connection_pooling,
+      connections: config.gateway.max_connections_per_host,
+    });
     cleanup.push(() => pool.close());
     const gateway = createGateway({
       upstream: config.upstream.base_url,
@@ -154,6 +157,10 @@ export async function startApp(options: AppOptions): Promise<App> {
       auth: manager,
       pool,
       clock,
+      limits: {
+        maxConcurrentPerAgent: config.gateway.max_concurrent_per_agent,
+        maxBodyBytes: Math.round(config.gateway.max_body_mb * 1024 * 1024),
+      },
       otherRoutes: (req, res) => agentRoutes(req, res, manager),
     });
     cleanup.push(() => gateway.close());

@@ -40,6 +40,7 @@ max_memory_mb = 2048
 gc_threshold_mb = 1500
 session_timeout_minutes = 5
 max_agent_memory_mb = 128
+default_agent_memory_mb = 20
 
 [performance.monitoring]
 alert_threshold_breach_count = 1
@@ -76,6 +77,9 @@ base_url = "https://llm-gateway.example.com"
 host = "0.0.0.0"
 port = 0
 admin_token_env = "ADMIN_TOKEN"
+max_connections_per_host = 8
+max_concurrent_per_agent = 4
+max_body_mb = 1.5
 
 [state]
 url = "redis://127.0.0.1:6379/0"
@@ -96,7 +100,14 @@ describe('parseConfig', () => {
     expect(c.auth.api_key).toBe(SECRET);
     expect(c.auth.helper).toEqual({ command: 'pass show anthropic', ttl_ms: 60_000, timeout_ms: 2000 });
     expect(c.auth.oauth2.grant).toBe('client_credentials');
-    expect(c.gateway).toEqual({ host: '0.0.0.0', port: 0, admin_token_env: 'ADMIN_TOKEN' });
+    expect(c.gateway).toEqual({
+      host: '0.0.0.0',
+      port: 0,
+      admin_token_env: 'ADMIN_TOKEN',
+      max_connections_per_host: 8,
+      max_concurrent_per_agent: 4,
+      max_body_mb: 1.5,
+    });
     expect(c.state.url).toBe('redis://127.0.0.1:6379/0');
     expect(parseConfig(stringify(c), 'again.toml')).toEqual(c);
     expect(parseConfig(stringify(defaultConfig()), 'defaults.toml')).toEqual(defaultConfig());

@@ -36,7 +36,13 @@ describe('defaultConfig', () => {
     expect(c.auth.api_key).toBeUndefined();
     expect(c.auth.api_key_env).toBe('ANTHROPIC_API_KEY');
     expect(c.upstream.base_url).toBe('https://api.anthropic.com');
-    expect(c.gateway).toEqual({ host: '127.0.0.1', port: 8787 });
+    expect(c.gateway).toEqual({
+      host: '127.0.0.1',
+      port: 8787,
+      max_connections_per_host: 20,
+      max_concurrent_per_agent: 64,
+      max_body_mb: 32,
+    });
     expect(c.state.url).toBe('sqlite:state.db');
     expect(SECRET_KEYS).toContain('auth.api_key');
   });

@@ -160,6 +160,12 @@ const gatewaySchema = z
     port: z.number().int().min(0).max(65535).default(8787),
     /** Required for a non-loopback bind: the token admin routes demand. Prefer admin_token_env. */
     admin_token_env: envVarName.optional(),
+    /** Most upstream connections per origin (the specification's "max connections per host"). */
+    max_connections_per_host: positiveInt.max(1024).default(20),
+    /** Requests one agent may have in flight through the gateway; more are answered 429. */
+    max_concurrent_per_agent: positiveInt.default(64),
+    /** Largest request body the gateway accepts, in MB (413 above it). */
+    max_body_mb: positiveNumber.default(32),
   })
   .strict();
 
