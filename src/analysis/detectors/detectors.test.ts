@@ -250,7 +250,7 @@ describe('pool_saturated and slow_connect', () => {
     const f = feed.find('pool_saturated');
     expect(f.severity).not.toBe('low');
     expect(f.evidence).toMatchObject({ connectionLimit: 4, queuedPeak: 12 });
-    expect(f.recommendation.configKey).toBeNull();
+    expect(f.recommendation.configKey).toBe('gateway.max_connections_per_host');
     expect(f.recommendation.setting).toMatch(/connections/);
     expect(f.recommendation.suggestedValue).toBeGreaterThanOrEqual(Math.ceil(16 * 1.25));
   });

@@ -62,11 +62,10 @@ export function detectPoolSaturated(ctx: DetectorContext): Finding | null {
     trend: r.trend,
     recommendation: {
       text:
-        `Raise the gateway pool's connections per origin${limit === null ? '' : ` from ${limit}`} to ${suggested}. ` +
-        'There is no config key for it yet: it is the `connections` option of ClaudeConnectionPool (the pool ' +
-        'passed to createGateway). Upstream may also limit concurrency per key.',
-      configKey: null,
-      setting: 'ClaudeConnectionPool option connections (createGateway pool; no config key yet)',
+        `Raise [gateway] max_connections_per_host${limit === null ? '' : ` from ${limit}`} to ${suggested}. ` +
+        'Upstream may also limit concurrency per key.',
+      configKey: 'gateway.max_connections_per_host',
+      setting: '[gateway] max_connections_per_host',
       suggestedValue: suggested,
       why:
         `Agents keep about ${offered.toFixed(1)} requests in the gateway at once (arrival rate × time in the ` +

@@ -99,14 +99,12 @@ function recommend(
         cap === null
           ? `Send less at once: run at most ${target} agents concurrently (now ${agents}, about one request ` +
             'in flight each). Retrying sooner or adding connections makes a rate limit worse; a higher usage tier raises it.'
-          : `Send less at once: cap requests in flight per agent at ${cap} (the gateway's limits.maxConcurrentPerAgent; ` +
-            `no config key yet), or run fewer agents, so the fleet keeps about ${target} requests in flight. ` +
+          : `Send less at once: set [gateway] max_concurrent_per_agent to ${cap}, ` +
+            `or run fewer agents, so the fleet keeps about ${target} requests in flight. ` +
             'Retrying sooner or adding connections makes a rate limit worse; a higher usage tier raises it.',
-      configKey: null,
+      configKey: cap === null ? null : 'gateway.max_concurrent_per_agent',
       setting:
-        cap === null
-          ? 'number of concurrent agents (no config key)'
-          : 'createGateway limits.maxConcurrentPerAgent (no config key yet)',
+        cap === null ? 'number of concurrent agents (no config key)' : '[gateway] max_concurrent_per_agent',
       suggestedValue: cap ?? target,
       why:
         `Upstream refused ${pct(share)} of answers with ${inFlight.toFixed(1)} requests in flight (Little's law), ` +
