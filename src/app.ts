@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -7,8 +8,9 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { CredentialStore, oauthEntryId } from './credentials/store.js';
 import { ClaudeAuthError } from './errors.js';
-import { createGateway, type Gateway } from './gateway/index.js';
+import { createGateway, type Gateway, type RouteHandler } from './gateway/index.js';
 import { OptimizedAuthManager } from './manager.js';
+import { createMonitorRoutes } from './monitor/http.js';
 import { ensureHome } from './paths.js';
 import { ClaudeConnectionPool } from './pool/index.js';
 import { type Simulator, startSimulator } from './simulator/index.js';
@@ -129,7 +131,13 @@ export async function startApp(options: AppOptions): Promise<App> {
       state.putSession({ name, createdAt, lastSeenAt, reservedMb, metadata: {} }).catch((e: unknown) => {
         options.log?.warn({ err: (e as Error).message }, 'could not persist an agent session');
       });
+    const pool = new ClaudeConnectionPool({
+      pooling: config.performance.enable_connection_pooling,
+      connections: config.gateway.max_connections_per_host,
+    });
+    cleanup.push(() => pool.close());
     const manager = await OptimizedAuthManager.create(config, {
+      pool: { stats: () => pool.stats(), maxConnections: config.gateway.max_connections_per_host },
       home,
       env,
       clock,
@@ -146,17 +154,13 @@ export async function startApp(options: AppOptions): Promise<App> {
       onError: (e) => options.log?.warn({ err: (e as Error).message }, 'key registry'),
     });
     cleanup.push(() => keys.close());
-    const pool = new ClaudeConnectionPool({
-      pooling: config.performance.enable_connection_pooling,
-      connections: config.gateway.max_connections_per_host,
-    });
-    cleanup.push(() => pool.close());
     const gateway = createGateway({
       upstream: config.upstream.base_url,
       keys,
       auth: manager,
       pool,
       clock,
+      onRequestDone: (record) => manager.observeRequest(record),
       limits: {
         maxConcurrentPerAgent: config.gateway.max_concurrent_per_agent,
         maxBodyBytes: Math.round(config.gateway.max_body_mb * 1024 * 1024),
@@ -165,7 +169,19 @@ export async function startApp(options: AppOptions): Promise<App> {
     });
     cleanup.push(() => gateway.close());
     manager.sessions.setInFlightSource((id) => gateway.agentCounters(id)?.inFlight ?? 0);
-    mountProbes(gateway, manager, admin);
+    mountProbes(gateway, manager);
+    const monitorRoutes = createMonitorRoutes(manager.monitor, {
+      recommendations: () =>
+        manager
+          .findings()
+          .filter((f) => f.severity !== 'low')
+          .map((f) => `${f.title}. ${f.recommendation.text}`),
+    });
+    cleanup.push(() => monitorRoutes.close());
+    const guard = adminGuard(admin);
+    gateway.route('GET', '/metrics', guard(monitorRoutes.metrics));
+    gateway.route('GET', '/api/dashboard', guard(monitorRoutes.dashboard));
+    gateway.route('GET', '/api/events', guard(monitorRoutes.events));
 
     const url = await gateway.listen(port, host);
     const demoKey = sim ? (await issueAgentKey(state, 'demo')).key : null;
@@ -202,7 +218,30 @@ async function drain(gateway: Gateway, drainMs: number): Promise<void> {
   while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-function mountProbes(gateway: Gateway, manager: OptimizedAuthManager, _admin: string | null): void {
+/**
+ * With an admin token (required for a non-loopback bind), observability routes demand it as
+ * `Authorization: Bearer TOKEN`, compared in constant time.
+ */
+function adminGuard(token: string | null): (handler: RouteHandler) => RouteHandler {
+  if (token === null) return (handler) => handler;
+  const expected = createHash('sha256').update(token).digest();
+  return (handler) => (req, res) => {
+    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    if (!timingSafeEqual(createHash('sha256').update(presented).digest(), expected)) {
+      json(res, 401, {
+        type: 'error',
+        error: {
+          type: 'authentication_error',
+          message: 'this route needs the admin token as Authorization: Bearer TOKEN',
+        },
+      });
+      return;
+    }
+    handler(req, res);
+  };
+}
+
+function mountProbes(gateway: Gateway, manager: OptimizedAuthManager): void {
   gateway.route('GET', '/healthz', (_req, res) => json(res, 200, { status: 'ok' }));
   gateway.route('GET', '/readyz', (_req, res) => {
     manager.ready().then(

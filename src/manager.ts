@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type AgentSession, SessionRegistry, type SessionStats } from './agents/SessionRegistry.js';
+import { BottleneckAnalyzer } from './analysis/BottleneckAnalyzer.js';
+import type { Finding } from './analysis/types.js';
 import { AuthenticationCache, type CacheStats } from './cache/AuthenticationCache.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, defaultConfig } from './config/schema.js';
@@ -10,9 +12,13 @@ import { upstreamAuthHeaders } from './credentials/policy.js';
 import type { Credential, CredentialKind, CredentialProvider, ProviderStatus } from './credentials/types.js';
 import { ClaudeAuthError } from './errors.js';
 import type { UpstreamAuth, UpstreamCredential } from './gateway/ports.js';
+import type { RequestRecord } from './gateway/record.js';
+import type { Dashboard } from './monitor/dashboard.js';
 import { EventBus, type EventStreamOptions } from './monitor/EventBus.js';
 import type { AuthEvent, SessionEndReason } from './monitor/events.js';
 import { LatencyRing } from './monitor/LatencyRing.js';
+import type { PoolSource } from './monitor/MonitorData.js';
+import { createMonitor, type PerformanceMonitor } from './monitor/PerformanceMonitor.js';
 import { claudeAuthHome } from './paths.js';
 import {
   RefreshCoordinator,
@@ -34,6 +40,8 @@ export interface ManagerOptions {
   /** Told when an agent session starts or ends (the gateway persists sessions in its state store). */
   onSessionStarted?: (session: AgentSession) => void;
   onSessionEnded?: (session: AgentSession, reason: SessionEndReason) => void;
+  /** The gateway's connection pool, for the monitor and the analyzer (the gateway passes its own). */
+  pool?: PoolSource & { readonly maxConnections?: number };
 }
 
 export interface AuthenticateOptions {
@@ -104,6 +112,12 @@ export class OptimizedAuthManager implements UpstreamAuth {
   readonly bus = new EventBus();
   /** Agent sessions and the memory budget (the specification's MemoryOptimizer). */
   readonly sessions: SessionRegistry;
+  /** Metrics, alerts and health (the specification's PerformanceMonitor); a no-op when monitoring is off. */
+  readonly monitor: PerformanceMonitor;
+  /** Per-stage timings and signals → findings (the specification's BottleneckAnalyzer); null when monitoring is off. */
+  readonly analyzer: BottleneckAnalyzer | null;
+  private readonly signalTimer: NodeJS.Timeout | undefined;
+  private readonly pool: ManagerOptions['pool'];
   private readonly clock: Clock;
   private readonly provider: CredentialProvider;
   private readonly source: RefreshSource;
@@ -163,6 +177,21 @@ export class OptimizedAuthManager implements UpstreamAuth {
       },
       ...(options.onSessionStarted ? { onStarted: options.onSessionStarted } : {}),
     });
+    this.pool = options.pool;
+    this.monitor = createMonitor({
+      config,
+      bus: this.bus,
+      clock: this.clock,
+      manager: this,
+      ...(options.pool ? { pool: options.pool } : {}),
+    });
+    this.analyzer = perf.enable_monitoring ? new BottleneckAnalyzer({ config, clock: this.clock }) : null;
+    if (this.analyzer) {
+      const analyzer = this.analyzer;
+      this.bus.subscribe((e) => analyzer.observeEvent(e));
+      this.signalTimer = setInterval(() => this.sampleSignals(), 1000);
+      this.signalTimer.unref();
+    }
     // a revoked grant must not keep being served from the cache until its access token expires
     this.bus.subscribe((e) => {
       if (e.type === 'reauth.required') this.invalidate('revoked', e.credential);
@@ -267,6 +296,75 @@ export class OptimizedAuthManager implements UpstreamAuth {
     }
   }
 
+  /** One gateway request is over (the gateway's `onRequestDone`): to the monitor and the analyzer. */
+  observeRequest(record: RequestRecord): void {
+    try {
+      this.monitor.observeRequest(record);
+      this.analyzer?.observe(record);
+    } catch {
+      this.bus.listenerErrors++; // monitoring must never fail a request
+    }
+  }
+
+  /** Current bottleneck findings, most impact first (empty when monitoring is off). */
+  findings(): Finding[] {
+    return this.analyzer?.analyze() ?? [];
+  }
+
+  /**
+   * The specification's dashboard JSON with real values: overall_performance, component_health,
+   * active_alerts, recommendations (from the bottleneck analyzer), plus details.
+   */
+  async getPerformanceDashboard(): Promise<Dashboard> {
+    const recommendations = this.findings()
+      .filter((f) => f.severity !== 'low')
+      .map((f) => `${f.title}. ${f.recommendation.text}`);
+    return this.monitor.dashboard(recommendations);
+  }
+
+  /** Once a second: memory to the monitor, cache/pool/memory signals to the analyzer. */
+  private sampleSignals(): void {
+    try {
+      const sessions = this.sessions.stats();
+      const agents = this.sessions.list().map((s) => ({
+        agent: s.agentId,
+        reservedMb: s.reservedMb,
+        ...(s.observedRssMb === null ? {} : { observedMb: s.observedRssMb }),
+      }));
+      const observed = agents.reduce((n, a) => n + (a.observedMb ?? 0), 0);
+      this.monitor.setMemory({
+        reservedMb: sessions.reservedMb,
+        ...(observed > 0 ? { observedMb: observed } : {}),
+        agents,
+      });
+      const pool = this.pool?.stats();
+      this.analyzer?.observeSignals({
+        cache: this.cache?.stats() ?? null,
+        ...(pool
+          ? {
+              pool: {
+                connected: pool.connected,
+                queued: pool.queued,
+                running: pool.running,
+                avgConnectMs: pool.avgConnectMs,
+                ...(this.pool?.maxConnections ? { maxConnections: this.pool.maxConnections } : {}),
+              },
+            }
+          : {}),
+        memory: {
+          reservedMb: sessions.reservedMb,
+          ...(observed > 0 ? { observedMb: observed } : {}),
+          sessions: sessions.sessions,
+          refusedTotal: sessions.refused,
+          evictedTotal: sessions.evictedForMemory,
+        },
+        activeAgents: sessions.sessions,
+      });
+    } catch {
+      this.bus.listenerErrors++;
+    }
+  }
+
   /** The provider's view of its credential (never the secret). */
   status(): Promise<ProviderStatus> {
     return this.provider.status();
@@ -297,6 +395,8 @@ export class OptimizedAuthManager implements UpstreamAuth {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.signalTimer) clearInterval(this.signalTimer);
+    this.monitor.close();
     this.coordinator.close();
     this.sessions.close();
     this.cache?.close();
@@ -307,6 +407,7 @@ export class OptimizedAuthManager implements UpstreamAuth {
   private result(view: CredentialView, cached: boolean, start: number): AuthResult {
     const latencyMs = performance.now() - start;
     this.lookups.record(latencyMs);
+    this.monitor.observeAuthentication(latencyMs, cached);
     return {
       headers: view.headers,
       env: view.env,
