@@ -92,6 +92,31 @@ describe('claude-auth serve', () => {
     expect((await s.done).code).toBe(0);
   });
 
+  it('agent sessions are persisted: a restarted gateway knows its agents', async () => {
+    const first = await serve(['--simulate']);
+    const client = new Anthropic({ baseURL: first.url, apiKey: first.demoKey as string, maxRetries: 0 });
+    await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 8,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    first.child.kill('SIGTERM');
+    expect((await first.done).code).toBe(0);
+    const second = await serve(['--simulate']);
+    // the dashboard's agents table takes the session registry once a second
+    let reserved: number | undefined;
+    for (let i = 0; i < 30 && reserved === undefined; i++) {
+      const dash = (await (await fetch(`${second.url}/api/dashboard`)).json()) as {
+        details: { agents: { agent: string; reserved_mb: number | null }[] };
+      };
+      reserved = dash.details.agents.find((a) => a.agent === 'demo')?.reserved_mb ?? undefined;
+      if (reserved === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(reserved).toBe(25);
+    second.child.kill('SIGTERM');
+    expect((await second.done).code).toBe(0);
+  });
+
   it('refuses a non-loopback bind without an admin token', async () => {
     const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], {
       env: { CLAUDE_AUTH_HOME: home },
