@@ -1,5 +1,7 @@
 export * from './agents/index.js';
 export * from './analysis/index.js';
+export type { CacheStats } from './cache/AuthenticationCache.js';
+export { AuthenticationCache } from './cache/AuthenticationCache.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export * from './config/load.js';
@@ -25,13 +27,11 @@ export {
 } from './credentials/index.js';
 export type { AnthropicErrorType, ErrorCode } from './errors.js';
 export { anthropicErrorBody, ClaudeAuthError, ERROR_TABLE, isClaudeAuthError } from './errors.js';
-export * from './simulator/index.js';
-export { OptimizedAuthManager } from './manager.js';
 export type { AuthenticateOptions, AuthResult, ManagerOptions } from './manager.js';
-export { AuthenticationCache } from './cache/AuthenticationCache.js';
-export type { CacheStats } from './cache/AuthenticationCache.js';
-export { RefreshCoordinator } from './refresh/RefreshCoordinator.js';
-export type { RefreshSource, TokenState } from './refresh/RefreshCoordinator.js';
+export { OptimizedAuthManager } from './manager.js';
 export { EventBus } from './monitor/EventBus.js';
 export type { AuthEvent, AuthEventType } from './monitor/events.js';
 export * from './monitor/index.js';
+export type { RefreshSource, TokenState } from './refresh/RefreshCoordinator.js';
+export { RefreshCoordinator } from './refresh/RefreshCoordinator.js';
+export * from './simulator/index.js';

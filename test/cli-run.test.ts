@@ -32,6 +32,7 @@ describe('claude-auth run', () => {
         '--',
         'sh',
         '-c',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
         'echo "key=$ANTHROPIC_API_KEY auth=${ANTHROPIC_AUTH_TOKEN-unset} keep=$KEEP"; exit 7',
       ],
       direct({ ANTHROPIC_AUTH_TOKEN: 'stray-token', KEEP: 'inherited' }),

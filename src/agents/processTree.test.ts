@@ -5,9 +5,12 @@ import { sampleProcessTree } from './processTree.js';
 describe('sampleProcessTree', () => {
   it('sums the resident memory of a real child and its grandchild that allocate memory', async () => {
     // the child spawns a grandchild; each holds ~40 MB of touched memory
-    const hold = "const b = Buffer.alloc(40 * 1024 * 1024, 1); setInterval(() => b[0]++, 1000);";
+    const hold = 'const b = Buffer.alloc(40 * 1024 * 1024, 1); setInterval(() => b[0]++, 1000);';
     const script = `const { spawn } = require('node:child_process'); spawn(process.execPath, ['-e', ${JSON.stringify(hold)}], { stdio: 'inherit' }); ${hold} console.log('ready');`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn(process.execPath, ['-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
     try {
       await new Promise((r) => child.stdout.once('data', r));
       let sample = sampleProcessTree(child.pid as number);

@@ -34,7 +34,11 @@ for (let i = 0; i < RUNS; i++) {
   let stderr = '';
   run.push(
     timeMs(() => {
-      stderr = spawnSync(process.execPath, [CLI, 'run', 'bench', '--mode', 'direct', '--verbose', '--', 'true'], { env }).stderr.toString();
+      stderr = spawnSync(
+        process.execPath,
+        [CLI, 'run', 'bench', '--mode', 'direct', '--verbose', '--', 'true'],
+        { env },
+      ).stderr.toString();
     }),
   );
   const m = /start-up overhead (\d+\.\d) ms/.exec(stderr);
@@ -48,6 +52,10 @@ console.log('| launch | wall time |');
 console.log('|---|---:|');
 console.log(`| bare spawn of \`true\` | ${median(bare).toFixed(1)} ms |`);
 console.log(`| \`claude-auth run --mode direct -- true\` | ${median(run).toFixed(1)} ms |`);
-console.log(`| of which inside claude-auth, from its start to the spawn (--verbose) | ${median(inProcess).toFixed(1)} ms |`);
+console.log(
+  `| of which inside claude-auth, from its start to the spawn (--verbose) | ${median(inProcess).toFixed(1)} ms |`,
+);
 console.log('');
-console.log(`added per launch: ${(median(run) - median(bare)).toFixed(1)} ms (most of it Node.js start-up and module loading)`);
+console.log(
+  `added per launch: ${(median(run) - median(bare)).toFixed(1)} ms (most of it Node.js start-up and module loading)`,
+);
