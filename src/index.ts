@@ -1,5 +1,7 @@
 export * from './agents/index.js';
 export * from './analysis/index.js';
+export type { App, AppOptions } from './app.js';
+export { startApp } from './app.js';
 export type { CacheStats } from './cache/AuthenticationCache.js';
 export { AuthenticationCache } from './cache/AuthenticationCache.js';
 export type { Clock } from './clock.js';
@@ -27,11 +29,13 @@ export {
 } from './credentials/index.js';
 export type { AnthropicErrorType, ErrorCode } from './errors.js';
 export { anthropicErrorBody, ClaudeAuthError, ERROR_TABLE, isClaudeAuthError } from './errors.js';
+export * from './gateway/index.js';
 export type { AuthenticateOptions, AuthResult, ManagerOptions } from './manager.js';
 export { OptimizedAuthManager } from './manager.js';
 export { EventBus } from './monitor/EventBus.js';
 export type { AuthEvent, AuthEventType } from './monitor/events.js';
 export * from './monitor/index.js';
+export * from './pool/index.js';
 export type { RefreshSource, TokenState } from './refresh/RefreshCoordinator.js';
 export { RefreshCoordinator } from './refresh/RefreshCoordinator.js';
 export * from './simulator/index.js';
