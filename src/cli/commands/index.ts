@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
 import { registerConfig } from './config.js';
+import { registerDoctor } from './doctor.js';
 import { registerEnv } from './env.js';
 import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
@@ -16,6 +17,7 @@ import { registerStatus } from './status.js';
  */
 export function registerCommands(program: Command): void {
   registerConfig(program);
+  registerDoctor(program);
   registerLogin(program);
   registerLogout(program);
   registerStatus(program);
