@@ -5,27 +5,24 @@ import { type AgentSession, SessionRegistry, type SessionStats } from './agents/
 import { BottleneckAnalyzer } from './analysis/BottleneckAnalyzer.js';
 import type { Finding } from './analysis/types.js';
 import { AuthenticationCache, type CacheStats } from './cache/AuthenticationCache.js';
+import { CredentialView, refuseInjection } from './cache/CredentialView.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, defaultConfig } from './config/schema.js';
 import { createProvider } from './credentials/index.js';
-import { upstreamAuthHeaders } from './credentials/policy.js';
-import type { Credential, CredentialKind, CredentialProvider, ProviderStatus } from './credentials/types.js';
+import type { CredentialKind, CredentialProvider, ProviderStatus } from './credentials/types.js';
 import { ClaudeAuthError } from './errors.js';
 import type { UpstreamAuth, UpstreamCredential } from './gateway/ports.js';
 import type { RequestRecord } from './gateway/record.js';
 import type { Dashboard } from './monitor/dashboard.js';
 import { EventBus, type EventStreamOptions } from './monitor/EventBus.js';
 import type { AuthEvent, SessionEndReason } from './monitor/events.js';
+import { feedSignals } from './monitor/feedSignals.js';
 import { LatencyRing } from './monitor/LatencyRing.js';
 import type { PoolSource } from './monitor/MonitorData.js';
 import { createMonitor, type PerformanceMonitor } from './monitor/PerformanceMonitor.js';
 import { claudeAuthHome } from './paths.js';
-import {
-  RefreshCoordinator,
-  type RefreshSource,
-  type TokenState,
-  usableUntil,
-} from './refresh/RefreshCoordinator.js';
+import { refreshSourceFor } from './refresh/providerSource.js';
+import { RefreshCoordinator, type RefreshSource, type TokenState } from './refresh/RefreshCoordinator.js';
 
 export interface ManagerOptions {
   /** State directory (default: CLAUDE_AUTH_HOME). */
@@ -61,44 +58,6 @@ export interface AuthResult {
   readonly cached: boolean;
   /** Time spent inside authenticateAgent, in ms. */
   readonly latencyMs: number;
-}
-
-/** One credential as agents see it; built once per credential, shared by every agent's cache entry. */
-class CredentialView implements UpstreamCredential {
-  readonly headers: Readonly<Record<string, string>>;
-  readonly env: Readonly<Record<string, string>>;
-  readonly kind: CredentialKind;
-  readonly expiresAt: number | null;
-  readonly usableUntil: number;
-  readonly refreshAt: number;
-
-  constructor(readonly credential: Credential) {
-    this.kind = credential.kind;
-    this.expiresAt = credential.expiresAt;
-    this.usableUntil = usableUntil(credential);
-    this.refreshAt = credential.refreshAt ?? Number.POSITIVE_INFINITY;
-    this.headers = Object.freeze(
-      credential.kind === 'claude_code_oauth' ? {} : upstreamAuthHeaders(credential),
-    );
-    const variable =
-      credential.kind === 'api_key'
-        ? 'ANTHROPIC_API_KEY'
-        : credential.kind === 'oauth_access_token'
-          ? 'ANTHROPIC_AUTH_TOKEN'
-          : 'CLAUDE_CODE_OAUTH_TOKEN';
-    this.env = Object.freeze({ [variable]: credential.secret });
-  }
-}
-
-function sourceFor(config: Config, provider: CredentialProvider): RefreshSource {
-  const o = config.auth.oauth2;
-  const [id, endpoint] =
-    provider.name === 'oauth2'
-      ? [`oauth2:${o.client_id}@${o.token_url}`, o.token_url ?? 'oauth2']
-      : provider.name === 'helper'
-        ? ['helper', 'helper']
-        : [provider.name, provider.name];
-  return { id, endpoint, fetch: ({ force }) => provider.getCredential({ forceRefresh: force }) };
 }
 
 /**
@@ -144,7 +103,7 @@ export class OptimizedAuthManager implements UpstreamAuth {
         fetch: (url, init) =>
           undiciFetch(url, { ...init, dispatcher: this.tokenAgent }) as unknown as Promise<Response>,
       });
-    this.source = sourceFor(config, this.provider);
+    this.source = refreshSourceFor(config, this.provider);
     const perf = config.performance;
     this.cache = perf.enable_caching
       ? new AuthenticationCache<CredentialView>({
@@ -325,40 +284,12 @@ export class OptimizedAuthManager implements UpstreamAuth {
   /** Once a second: memory to the monitor, cache/pool/memory signals to the analyzer. */
   private sampleSignals(): void {
     try {
-      const sessions = this.sessions.stats();
-      const agents = this.sessions.list().map((s) => ({
-        agent: s.agentId,
-        reservedMb: s.reservedMb,
-        ...(s.observedRssMb === null ? {} : { observedMb: s.observedRssMb }),
-      }));
-      const observed = agents.reduce((n, a) => n + (a.observedMb ?? 0), 0);
-      this.monitor.setMemory({
-        reservedMb: sessions.reservedMb,
-        ...(observed > 0 ? { observedMb: observed } : {}),
-        agents,
-      });
-      const pool = this.pool?.stats();
-      this.analyzer?.observeSignals({
-        cache: this.cache?.stats() ?? null,
-        ...(pool
-          ? {
-              pool: {
-                connected: pool.connected,
-                queued: pool.queued,
-                running: pool.running,
-                avgConnectMs: pool.avgConnectMs,
-                ...(this.pool?.maxConnections ? { maxConnections: this.pool.maxConnections } : {}),
-              },
-            }
-          : {}),
-        memory: {
-          reservedMb: sessions.reservedMb,
-          ...(observed > 0 ? { observedMb: observed } : {}),
-          sessions: sessions.sessions,
-          refusedTotal: sessions.refused,
-          evictedTotal: sessions.evictedForMemory,
-        },
-        activeAgents: sessions.sessions,
+      feedSignals({
+        sessions: this.sessions,
+        cache: this.cache,
+        pool: this.pool,
+        monitor: this.monitor,
+        analyzer: this.analyzer,
       });
     } catch {
       this.bus.listenerErrors++;
@@ -437,9 +368,4 @@ export class OptimizedAuthManager implements UpstreamAuth {
     const got = this.coordinator.get(this.source);
     if (got instanceof Promise) got.catch(() => undefined);
   }
-}
-
-function refuseInjection(view: CredentialView): never {
-  upstreamAuthHeaders(view.credential); // throws policy_violation
-  throw new ClaudeAuthError('policy_violation', 'refusing to inject a Claude subscription token');
 }
