@@ -2,6 +2,7 @@ export * from './agents/index.js';
 export * from './analysis/index.js';
 export type { App, AppOptions } from './app.js';
 export { startApp } from './app.js';
+export { runPhase5ComplianceBenchmark } from './bench/phase5/index.js';
 export type { CacheStats } from './cache/AuthenticationCache.js';
 export { AuthenticationCache } from './cache/AuthenticationCache.js';
 export type { Clock } from './clock.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
+import { registerBench } from './bench.js';
 import { registerConfig } from './config.js';
 import { registerDoctor } from './doctor.js';
 import { registerEnv } from './env.js';
@@ -27,4 +28,5 @@ export function registerCommands(program: Command): void {
   registerEnv(program);
   registerRun(program);
   registerServe(program);
+  registerBench(program);
 }
