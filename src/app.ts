@@ -7,6 +7,8 @@ import { KeyRegistry } from './agents/keyRegistry.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { CredentialStore, oauthEntryId } from './credentials/store.js';
+import { BASIC_CHALLENGE, basicAuthPassword } from './dashboard/basicAuth.js';
+import { createDashboardRoutes } from './dashboard/routes.js';
 import { ClaudeAuthError } from './errors.js';
 import { createGateway, type Gateway, type RouteHandler } from './gateway/index.js';
 import { OptimizedAuthManager } from './manager.js';
@@ -182,6 +184,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     gateway.route('GET', '/metrics', guard(monitorRoutes.metrics));
     gateway.route('GET', '/api/dashboard', guard(monitorRoutes.dashboard));
     gateway.route('GET', '/api/events', guard(monitorRoutes.events));
+    for (const [path, handler] of createDashboardRoutes()) gateway.route('GET', path, guard(handler));
 
     const url = await gateway.listen(port, host);
     const demoKey = sim ? (await issueAgentKey(state, 'demo')).key : null;
@@ -220,14 +223,19 @@ async function drain(gateway: Gateway, drainMs: number): Promise<void> {
 
 /**
  * With an admin token (required for a non-loopback bind), observability routes demand it as
- * `Authorization: Bearer TOKEN`, compared in constant time.
+ * `Authorization: Bearer TOKEN`, compared in constant time. Browsers (the dashboard) send it as the
+ * password of HTTP Basic authentication: the 401 asks for it, and EventSource then sends it too.
  */
 function adminGuard(token: string | null): (handler: RouteHandler) => RouteHandler {
   if (token === null) return (handler) => handler;
   const expected = createHash('sha256').update(token).digest();
   return (handler) => (req, res) => {
-    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const presented =
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ??
+      basicAuthPassword(req.headers.authorization) ??
+      '';
     if (!timingSafeEqual(createHash('sha256').update(presented).digest(), expected)) {
+      res.setHeader('www-authenticate', BASIC_CHALLENGE);
       json(res, 401, {
         type: 'error',
         error: {
