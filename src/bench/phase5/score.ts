@@ -76,7 +76,9 @@ export const TEST_SPECS: Readonly<Record<Phase5TestName, TestSpec>> = {
     unit: 'ms',
     figure: 'p99',
     target: { kind: 'max', value: 150 },
-    goal: { kind: 'max', value: 2 },
+    // loopback alone has a p99 of a few ms on a busy 2-core machine; the gateway's own share is in
+    // the test's details (added_p50_ms, added_p99_ms)
+    goal: { kind: 'max', value: 10 },
     floorP99Ms: 1,
     floorValue: 1,
   },
