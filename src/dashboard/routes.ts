@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -30,7 +30,7 @@ interface Asset {
 
 /** Options of {@link createDashboardRoutes}; defaults are the built page and the installed uPlot. */
 export interface DashboardRoutesOptions {
-  /** Directory holding index.html, dashboard.js, dashboard.css and icon.svg. */
+  /** Directory holding index.html and the page's modules, stylesheet and icon. */
   staticDir?: string;
   /** uPlot's `dist` directory. Default: resolved from node_modules. */
   uplotDir?: string;
@@ -112,21 +112,24 @@ function serve(a: Asset, csp: boolean): RouteHandler {
 
 /**
  * The dashboard page's routes, path → GET handler: `/` (the page) and its assets under
- * `/dashboard/` (its module, stylesheet and icon, uPlot's script and stylesheet). Every file is read
- * and gzipped once, here; the page refers to each asset by a content-versioned URL. The page talks
- * to `/api/events` only; nothing it shows is secret.
+ * `/dashboard/` (every .js, .css and .svg of the static directory, uPlot's script and stylesheet).
+ * Every file is read and gzipped once, here. The page refers to its entry module, stylesheets and
+ * icon by content-versioned URLs; the modules those import revalidate by ETag. The page talks to
+ * `/api/events` only; nothing it shows is secret.
  * @throws Error when a file is missing (a build without `static/`, or uPlot not installed)
  */
 export function createDashboardRoutes(options: DashboardRoutesOptions = {}): Map<string, RouteHandler> {
   const dir = options.staticDir ?? STATIC_DIR;
   const uplot = options.uplotDir ?? uplotDist();
   const assets = new Map<string, Asset>([
-    ['/dashboard/dashboard.js', asset(join(dir, 'dashboard.js'))],
-    ['/dashboard/dashboard.css', asset(join(dir, 'dashboard.css'))],
-    ['/dashboard/icon.svg', asset(join(dir, 'icon.svg'))],
     ['/dashboard/uPlot.iife.min.js', asset(join(uplot, 'uPlot.iife.min.js'))],
     ['/dashboard/uPlot.min.css', asset(join(uplot, 'uPlot.min.css'))],
   ]);
+  for (const name of readdirSync(dir).sort()) {
+    const ext = name.slice(name.lastIndexOf('.') + 1);
+    if (name !== 'index.html' && TYPES[ext] !== undefined)
+      assets.set(`/dashboard/${name}`, asset(join(dir, name)));
+  }
   let html = readFileSync(join(dir, 'index.html'), 'utf8');
   for (const [path, a] of assets) html = html.replaceAll(`"${path}"`, `"${path}?v=${a.version}"`);
   const routes = new Map<string, RouteHandler>([['/', serve(assetOf(Buffer.from(html), 'html'), true)]]);
