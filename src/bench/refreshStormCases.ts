@@ -1,0 +1,299 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { type Config, defaultConfig } from '../config/schema.js';
+import { CREDENTIALS_FILE, CredentialStore, oauthEntryId } from '../credentials/store.js';
+import { OptimizedAuthManager } from '../manager.js';
+import type { Simulator } from '../simulator/index.js';
+
+/**
+ * A refresh storm: many agents need a token at the moment one rotating refresh token (strict single
+ * use; replaying a spent one revokes the whole family) has expired. `coordinated` is claude-auth;
+ * `naive` is every agent or process refreshing for itself, as independent sessions do.
+ */
+export interface StormCase {
+  readonly agents: number;
+  /** `in_process`: agents in one process; `processes`: one OS process per agent. */
+  readonly shape: 'in_process' | 'processes';
+  readonly strategy: 'coordinated' | 'naive';
+}
+
+/** What a storm did, from the simulator's counters and the agents' results. */
+export interface StormResult extends StormCase {
+  /** Successful refresh_token grants. */
+  readonly grants: number;
+  readonly invalidGrant: number;
+  readonly reuseDetections: number;
+  /** Agents that ended up holding a token the API accepts. */
+  readonly agentsWithValidToken: number;
+  /** Distinct access tokens the agents ended up with. */
+  readonly distinctTokens: number;
+  readonly ms: number;
+}
+
+export const STORM_CLIENT = 'claude-auth-storm';
+
+// The processes run the built CLI and script (`npm run build` first), also when this file runs from
+// the TypeScript sources in tests.
+const distDir = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../../dist/' : '../', import.meta.url),
+);
+const CLI = join(distDir, 'cli', 'main.js');
+const NAIVE = join(distDir, 'bench', 'refreshStormNaive.js');
+
+function stormConfig(sim: Simulator, agents: number): Config {
+  const c = defaultConfig();
+  const budget = Math.max(c.performance.memory.max_memory_mb, (agents + 1) * 25);
+  return {
+    ...c,
+    performance: {
+      ...c.performance,
+      memory: { ...c.performance.memory, max_memory_mb: budget, gc_threshold_mb: budget },
+    },
+    auth: {
+      ...c.auth,
+      provider: 'oauth2',
+      oauth2: {
+        ...c.auth.oauth2,
+        token_url: sim.tokenUrl,
+        authorize_url: sim.authorizeUrl,
+        client_id: STORM_CLIENT,
+      },
+    },
+  };
+}
+
+/** A new token family whose access token expired a second ago, stored as `claude-auth login` would. */
+async function seedExpired(sim: Simulator, home: string): Promise<void> {
+  const t = sim.issueTokens({ clientId: STORM_CLIENT });
+  await new CredentialStore(home).update((d) => {
+    (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, STORM_CLIENT)] = {
+      token_url: sim.tokenUrl,
+      client_id: STORM_CLIENT,
+      grant: 'refresh_token',
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      expires_at: Date.now() - 1000,
+      obtained_at: Date.now() - 3_601_000,
+    };
+  });
+}
+
+/** How many of `tokens` (one per agent, null = none) the API accepts now. */
+async function countValid(
+  sim: Simulator,
+  tokens: (string | null)[],
+): Promise<{ valid: number; distinct: number }> {
+  const distinct = [...new Set(tokens.filter((t): t is string => t !== null))];
+  const pool = new Pool(sim.url, { connections: 4 });
+  const accepted = new Set<string>();
+  try {
+    for (const token of distinct) {
+      const r = await pool.request({
+        path: '/v1/models',
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await r.body.dump();
+      if (r.statusCode === 200) accepted.add(token);
+    }
+  } finally {
+    await pool.close();
+  }
+  return { valid: tokens.filter((t) => t !== null && accepted.has(t)).length, distinct: distinct.length };
+}
+
+async function inProcessCoordinated(
+  sim: Simulator,
+  home: string,
+  agents: number,
+): Promise<(string | null)[]> {
+  const manager = await OptimizedAuthManager.create(stormConfig(sim, agents), { home, env: {} });
+  try {
+    const results = await Promise.allSettled(
+      Array.from({ length: agents }, (_, i) => manager.authenticateAgent(`storm-${i}`)),
+    );
+    return results.map((r) =>
+      r.status === 'fulfilled' ? (r.value.headers.authorization ?? '').replace(/^Bearer /, '') : null,
+    );
+  } finally {
+    await manager.close();
+  }
+}
+
+async function inProcessNaive(sim: Simulator, home: string, agents: number): Promise<(string | null)[]> {
+  const held =
+    new CredentialStore(home).read().oauth2?.[oauthEntryId(sim.tokenUrl, STORM_CLIENT)]?.refresh_token ?? '';
+  const pool = new Pool(sim.url, { connections: 64 });
+  const form = new URLSearchParams({
+    grant_type: 'refresh_token',
+    refresh_token: held,
+    client_id: STORM_CLIENT,
+  });
+  try {
+    return await Promise.all(
+      Array.from({ length: agents }, async () => {
+        const r = await pool.request({
+          path: '/oauth/token',
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+        });
+        const body = (await r.body.json()) as { access_token?: string };
+        return r.statusCode === 200 && body.access_token ? body.access_token : null;
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Runs `node file args…`; resolves with the first line it prints (or what it printed, when it exits
+ * without a full line) and its exit code, or null when it is still running at the first line.
+ */
+function firstLine(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; line: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (stdout.includes('\n'))
+        resolve({ code: child.exitCode, line: stdout.slice(0, stdout.indexOf('\n')) });
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, line: stdout.trim() }));
+  });
+}
+
+/** The environment of a child: ours, minus every credential variable. */
+function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const base = { ...process.env };
+  for (const k of [
+    'ANTHROPIC_API_KEY',
+    'ANTHROPIC_AUTH_TOKEN',
+    'CLAUDE_CODE_OAUTH_TOKEN',
+    'CLAUDE_AUTH_HOME',
+  ])
+    delete base[k];
+  return { ...base, CLAUDE_AUTH_LOG_LEVEL: 'silent', ...extra };
+}
+
+async function processesCoordinated(
+  sim: Simulator,
+  home: string,
+  agents: number,
+): Promise<(string | null)[]> {
+  writeFileSync(
+    join(home, 'config.toml'),
+    `[auth]\nprovider = "oauth2"\n[auth.oauth2]\ntoken_url = "${sim.tokenUrl}"\nauthorize_url = "${sim.authorizeUrl}"\nclient_id = "${STORM_CLIENT}"\n`,
+  );
+  const env = childEnv({ CLAUDE_AUTH_HOME: home });
+  // print-token prints the token only on success (errors go to stderr, exit non-zero)
+  const out = await Promise.all(Array.from({ length: agents }, () => firstLine(CLI, ['print-token'], env)));
+  return out.map((o) => (o.line.length > 0 && (o.code === null || o.code === 0) ? o.line : null));
+}
+
+/**
+ * Starts the naive processes, waits until each has read the store and holds the refresh token, then
+ * lets them all go at once (the token expires). Resolves with the moment they were let go and the
+ * token each ended up with.
+ */
+async function processesNaive(
+  sim: Simulator,
+  home: string,
+  agents: number,
+): Promise<{ goAt: number; tokens: (string | null)[] }> {
+  const env = childEnv({
+    STORM_STORE: join(home, CREDENTIALS_FILE),
+    STORM_ENTRY: oauthEntryId(sim.tokenUrl, STORM_CLIENT),
+    STORM_TOKEN_URL: sim.tokenUrl,
+    STORM_CLIENT_ID: STORM_CLIENT,
+  });
+  const children = Array.from({ length: agents }, () => {
+    const child = spawn(process.execPath, [NAIVE], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+    let stdout = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        if (stdout.startsWith('ready\n')) resolve();
+      });
+      child.on('error', reject);
+      child.on('close', () => reject(new Error('a naive process exited before it was ready')));
+    });
+    const done = new Promise<string>((resolve) => {
+      const check = () => {
+        const rest = stdout.slice(6);
+        if (rest.includes('\n')) resolve(rest.slice(0, rest.indexOf('\n')));
+      };
+      child.stdout.on('data', check);
+      child.on('close', () => resolve(stdout.slice(6)));
+    });
+    return { child, ready, done };
+  });
+  await Promise.all(children.map((c) => c.ready));
+  const goAt = Date.now();
+  for (const c of children) c.child.stdin.end('go\n');
+  const outputs = await Promise.all(children.map((c) => c.done));
+  return {
+    goAt,
+    tokens: outputs.map((o) => {
+      try {
+        const r = JSON.parse(o) as { ok: boolean; access_token?: string };
+        return r.ok && r.access_token ? r.access_token : null;
+      } catch {
+        return null;
+      }
+    }),
+  };
+}
+
+/**
+ * Runs one storm case on `sim` (a new token family each time; its counters are reset first).
+ * Times run until the last agent has its answer: in process, from the first request; coordinated
+ * processes, from spawning `claude-auth print-token` (Node start-up included) to the last token
+ * printed; naive processes, from the moment they are let go (all started and holding the expired
+ * token) to the last result printed.
+ */
+export async function runStormCase(sim: Simulator, c: StormCase): Promise<StormResult> {
+  const home = mkdtempSync(join(tmpdir(), 'claude-auth-storm-'));
+  try {
+    await seedExpired(sim, home);
+    sim.resetStats();
+    let t = Date.now();
+    let tokens: (string | null)[];
+    if (c.shape === 'in_process')
+      tokens = await (c.strategy === 'coordinated' ? inProcessCoordinated : inProcessNaive)(
+        sim,
+        home,
+        c.agents,
+      );
+    else if (c.strategy === 'coordinated') tokens = await processesCoordinated(sim, home, c.agents);
+    else {
+      const naive = await processesNaive(sim, home, c.agents);
+      t = naive.goAt;
+      tokens = naive.tokens;
+    }
+    const ms = Date.now() - t;
+    const s = sim.stats();
+    const { valid, distinct } = await countValid(sim, tokens);
+    return {
+      ...c,
+      grants: s.refreshGrants,
+      invalidGrant: s.invalidGrant,
+      reuseDetections: s.reuseDetections,
+      agentsWithValidToken: valid,
+      distinctTokens: distinct,
+      ms,
+    };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
