@@ -34,6 +34,7 @@ export interface StormResult extends StormCase {
   readonly ms: number;
 }
 
+/** OAuth client id of the storms' logins at the simulator. */
 export const STORM_CLIENT = 'claude-auth-storm';
 
 // The processes run the built CLI and script (`npm run build` first), also when this file runs from

@@ -7,7 +7,12 @@ const REDRAW_MS = 100;
 
 function verdict(r: Phase5TestResult): string {
   if (r.error) return `ERROR ${r.error}`;
-  const figure = r.unit === 'ms' ? `p99 ${formatMs(r.value)} ms` : `${r.value} ${r.unit}`;
+  const figure =
+    r.unit === 'ms'
+      ? `p99 ${formatMs(r.value)} ms`
+      : r.unit === 'MB'
+        ? `${r.value.toFixed(4)} MB per agent`
+        : `${r.value} ${r.unit}`;
   return `${figure} (target ${r.target}: ${r.passed ? 'pass' : 'FAIL'}; goal ${r.goal}: ${r.goalMet ? 'met' : 'not met'})`;
 }
 
@@ -21,21 +26,23 @@ export function progressReporter(out: NodeJS.WriteStream): {
   done(): void;
 } {
   const tty = out.isTTY === true;
+  // a terminal that reports no size (e.g. under `script`) gets 80 columns
+  const width = () => (out.columns !== undefined && out.columns >= 20 ? out.columns : 80) - 1;
+  const clear = () => out.write(`\r${' '.repeat(width())}\r`);
   let lastDraw = 0;
   let drawn = false;
   const draw = (p: Phase5Progress) => {
     const overall = (p.index + p.fraction) / p.total;
     const filled = Math.round(overall * BAR_WIDTH);
     const line = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.round(overall * 100)).padStart(3)}%  ${p.index + 1}/${p.total} ${p.title}`;
-    const width = (out.columns ?? 80) - 1;
-    out.write(`\r${line.slice(0, width).padEnd(Math.min(width, line.length + 8))}`);
+    out.write(`\r${line.slice(0, width()).padEnd(Math.min(width(), line.length + 8))}`);
     drawn = true;
   };
   return {
     update(p) {
       if (tty) {
         if (p.result) {
-          out.write(`\r${' '.repeat((out.columns ?? 80) - 1)}\r`);
+          clear();
           out.write(`${p.result.passed ? 'ok  ' : 'FAIL'} ${p.title}: ${verdict(p.result)}\n`);
           draw(p);
           return;
@@ -52,7 +59,7 @@ export function progressReporter(out: NodeJS.WriteStream): {
       else if (p.fraction === 0) out.write(`claude-auth bench: ${p.index + 1}/${p.total} ${p.title} …\n`);
     },
     done() {
-      if (tty && drawn) out.write(`\r${' '.repeat((out.columns ?? 80) - 1)}\r`);
+      if (tty && drawn) clear();
     },
   };
 }
