@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { type Config, defaultConfig } from '../config/schema.js';
-import { CREDENTIALS_FILE, CredentialStore, oauthEntryId } from '../credentials/store.js';
+import { CredentialStore, oauthEntryId } from '../credentials/store.js';
 import { OptimizedAuthManager } from '../manager.js';
 import type { Simulator } from '../simulator/index.js';
+import { processesCoordinated, processesNaive } from './refreshStormProcesses.js';
 
 /**
  * A refresh storm: many agents need a token at the moment one rotating refresh token (strict single
@@ -36,14 +35,6 @@ export interface StormResult extends StormCase {
 
 /** OAuth client id of the storms' logins at the simulator. */
 export const STORM_CLIENT = 'claude-auth-storm';
-
-// The processes run the built CLI and script (`npm run build` first), also when this file runs from
-// the TypeScript sources in tests.
-const distDir = fileURLToPath(
-  new URL(import.meta.url.endsWith('.ts') ? '../../dist/' : '../', import.meta.url),
-);
-const CLI = join(distDir, 'cli', 'main.js');
-const NAIVE = join(distDir, 'bench', 'refreshStormNaive.js');
 
 function stormConfig(sim: Simulator, agents: number): Config {
   const c = defaultConfig();
@@ -153,110 +144,6 @@ async function inProcessNaive(sim: Simulator, home: string, agents: number): Pro
 }
 
 /**
- * Runs `node file args…`; resolves with the first line it prints (or what it printed, when it exits
- * without a full line) and its exit code, or null when it is still running at the first line.
- */
-function firstLine(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; line: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      if (stdout.includes('\n'))
-        resolve({ code: child.exitCode, line: stdout.slice(0, stdout.indexOf('\n')) });
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, line: stdout.trim() }));
-  });
-}
-
-/** The environment of a child: ours, minus every credential variable. */
-function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const base = { ...process.env };
-  for (const k of [
-    'ANTHROPIC_API_KEY',
-    'ANTHROPIC_AUTH_TOKEN',
-    'CLAUDE_CODE_OAUTH_TOKEN',
-    'CLAUDE_AUTH_HOME',
-  ])
-    delete base[k];
-  return { ...base, CLAUDE_AUTH_LOG_LEVEL: 'silent', ...extra };
-}
-
-async function processesCoordinated(
-  sim: Simulator,
-  home: string,
-  agents: number,
-): Promise<(string | null)[]> {
-  writeFileSync(
-    join(home, 'config.toml'),
-    `[auth]\nprovider = "oauth2"\n[auth.oauth2]\ntoken_url = "${sim.tokenUrl}"\nauthorize_url = "${sim.authorizeUrl}"\nclient_id = "${STORM_CLIENT}"\n`,
-  );
-  const env = childEnv({ CLAUDE_AUTH_HOME: home });
-  // print-token prints the token only on success (errors go to stderr, exit non-zero)
-  const out = await Promise.all(Array.from({ length: agents }, () => firstLine(CLI, ['print-token'], env)));
-  return out.map((o) => (o.line.length > 0 && (o.code === null || o.code === 0) ? o.line : null));
-}
-
-/**
- * Starts the naive processes, waits until each has read the store and holds the refresh token, then
- * lets them all go at once (the token expires). Resolves with the moment they were let go and the
- * token each ended up with.
- */
-async function processesNaive(
-  sim: Simulator,
-  home: string,
-  agents: number,
-): Promise<{ goAt: number; tokens: (string | null)[] }> {
-  const env = childEnv({
-    STORM_STORE: join(home, CREDENTIALS_FILE),
-    STORM_ENTRY: oauthEntryId(sim.tokenUrl, STORM_CLIENT),
-    STORM_TOKEN_URL: sim.tokenUrl,
-    STORM_CLIENT_ID: STORM_CLIENT,
-  });
-  const children = Array.from({ length: agents }, () => {
-    const child = spawn(process.execPath, [NAIVE], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-    let stdout = '';
-    const ready = new Promise<void>((resolve, reject) => {
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (stdout.startsWith('ready\n')) resolve();
-      });
-      child.on('error', reject);
-      child.on('close', () => reject(new Error('a naive process exited before it was ready')));
-    });
-    const done = new Promise<string>((resolve) => {
-      const check = () => {
-        const rest = stdout.slice(6);
-        if (rest.includes('\n')) resolve(rest.slice(0, rest.indexOf('\n')));
-      };
-      child.stdout.on('data', check);
-      child.on('close', () => resolve(stdout.slice(6)));
-    });
-    return { child, ready, done };
-  });
-  await Promise.all(children.map((c) => c.ready));
-  const goAt = Date.now();
-  for (const c of children) c.child.stdin.end('go\n');
-  const outputs = await Promise.all(children.map((c) => c.done));
-  return {
-    goAt,
-    tokens: outputs.map((o) => {
-      try {
-        const r = JSON.parse(o) as { ok: boolean; access_token?: string };
-        return r.ok && r.access_token ? r.access_token : null;
-      } catch {
-        return null;
-      }
-    }),
-  };
-}
-
-/**
  * Runs one storm case on `sim` (a new token family each time; its counters are reset first).
  * Times run until the last agent has its answer: in process, from the first request; coordinated
  * processes, from spawning `claude-auth print-token` (Node start-up included) to the last token
@@ -276,9 +163,10 @@ export async function runStormCase(sim: Simulator, c: StormCase): Promise<StormR
         home,
         c.agents,
       );
-    else if (c.strategy === 'coordinated') tokens = await processesCoordinated(sim, home, c.agents);
+    else if (c.strategy === 'coordinated')
+      tokens = await processesCoordinated(sim, home, c.agents, STORM_CLIENT);
     else {
-      const naive = await processesNaive(sim, home, c.agents);
+      const naive = await processesNaive(sim, home, c.agents, STORM_CLIENT);
       t = naive.goAt;
       tokens = naive.tokens;
     }
