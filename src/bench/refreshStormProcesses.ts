@@ -82,7 +82,7 @@ export async function processesNaive(
     STORM_STORE: join(home, CREDENTIALS_FILE),
     STORM_ENTRY: oauthEntryId(sim.tokenUrl, clientId),
     STORM_TOKEN_URL: sim.tokenUrl,
-    clientId_ID: clientId,
+    STORM_CLIENT_ID: clientId,
   });
   const children = Array.from({ length: agents }, () => {
     const child = spawn(process.execPath, [NAIVE], { env, stdio: ['pipe', 'pipe', 'ignore'] });
