@@ -121,3 +121,10 @@ export async function processesNaive(
     }),
   };
 }
+
+/** Milliseconds until the last of `count` `claude-auth --version` started at once has printed. */
+export async function startupOf(count: number): Promise<number> {
+  const t = Date.now();
+  await Promise.all(Array.from({ length: count }, () => firstLine(CLI, ['--version'], childEnv({}))));
+  return Date.now() - t;
+}
