@@ -30,6 +30,7 @@ let browser: Browser;
 let homes: string[] = [];
 let children: ChildProcess[] = [];
 let contexts: BrowserContext[] = [];
+let loads: { stop(): Promise<void> }[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -56,9 +57,11 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  for (const l of loads) await l.stop();
   for (const c of contexts) await c.close().catch(() => undefined);
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const h of homes) rmSync(h, { recursive: true, force: true });
+  loads = [];
   contexts = [];
   children = [];
   homes = [];
@@ -149,7 +152,7 @@ function traffic(s: Served, options: { concurrency?: number; maxMs?: number; max
     }
   };
   const running = Promise.all(Array.from({ length: options.concurrency ?? 3 }, worker));
-  return {
+  const load = {
     statuses,
     get sent() {
       return sent;
@@ -159,6 +162,8 @@ function traffic(s: Served, options: { concurrency?: number; maxMs?: number; max
       await running;
     },
   };
+  loads.push(load);
+  return load;
 }
 
 async function setFaults(s: Served, faults: Record<string, number>): Promise<void> {
@@ -260,7 +265,7 @@ describe('dashboard page (GET /) in chromium', () => {
     await page.waitForSelector('#conn:not([data-state="live"])', { timeout: 10_000 });
     expect(await page.locator('#conn-text').textContent()).toMatch(/disconnected|no data/);
     expect((await s.done).code).toBe(0);
-  });
+  }, 60_000);
 
   it('with an admin token: the browser asks for it (basic auth), the stream works with it; monitoring off is said', async () => {
     const token = 'test-admin-token-0123456789abcdef';
