@@ -19,7 +19,7 @@ export { type Phase5Json, toPhase5Json } from './report.js';
 export { TEST_SPECS } from './score.js';
 export * from './types.js';
 
-/** Sample counts of a full run (about 30 s on a 2-core machine) and of a quick one (smoke tests). */
+/** Sample counts of a full run (about 20 s on a 2-core machine) and of a quick one (smoke tests). */
 const SIZES = {
   full: {
     cacheAgents: 100,
