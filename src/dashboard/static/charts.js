@@ -14,6 +14,13 @@ import { num } from './format.js';
 /** The narrowest time span a chart shows, in seconds. */
 const MIN_SPAN_S = 60;
 
+const CLOCK = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
 /** @param {number} width */
 function chartHeight(width) {
   return Math.round(Math.min(220, Math.max(150, width * 0.36)));
@@ -44,7 +51,15 @@ function chartOptions(spec, width) {
   const grid = cssVar('--grid');
   /** @type {uPlot.Axis[]} */
   const axes = [
-    { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+    {
+      stroke: axis,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+      space: 70,
+      size: 30,
+      // one row of wall-clock times (uPlot's default adds a date row that crowds a short span)
+      values: (_u, splits) => splits.map((t) => CLOCK.format(t * 1000)),
+    },
     {
       stroke: axis,
       grid: { stroke: grid, width: 1 },
