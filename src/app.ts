@@ -17,7 +17,7 @@ import { ensureHome } from './paths.js';
 import { ClaudeConnectionPool } from './pool/index.js';
 import { type Simulator, startSimulator } from './simulator/index.js';
 import { openStateStore } from './state/open.js';
-import type { StateStore } from './state/types.js';
+import type { AgentSessionRecord, StateStore } from './state/types.js';
 
 export interface AppOptions {
   config: Config;
@@ -129,10 +129,28 @@ export async function startApp(options: AppOptions): Promise<App> {
   try {
     const state = await openStateStore(config, home);
     cleanup.push(() => state.close());
-    const persist = (name: string, createdAt: number, lastSeenAt: number, reservedMb: number) =>
-      state.putSession({ name, createdAt, lastSeenAt, reservedMb, metadata: {} }).catch((e: unknown) => {
-        options.log?.warn({ err: (e as Error).message }, 'could not persist an agent session');
-      });
+    // session writes leave the request path: gathered and written after the current I/O turn
+    const pending = new Map<string, AgentSessionRecord | null>();
+    let flushing: NodeJS.Immediate | null = null;
+    const flushSessions = () => {
+      flushing = null;
+      const batch = [...pending];
+      pending.clear();
+      for (const [name, record] of batch) {
+        const write = record === null ? state.deleteSession(name) : state.putSession(record);
+        write.catch((e: unknown) =>
+          options.log?.warn({ err: (e as Error).message }, 'could not persist an agent session'),
+        );
+      }
+    };
+    const persist = (name: string, record: AgentSessionRecord | null) => {
+      pending.set(name, record);
+      flushing ??= setImmediate(flushSessions);
+    };
+    cleanup.push(() => {
+      if (flushing) clearImmediate(flushing);
+      flushSessions();
+    });
     const pool = new ClaudeConnectionPool({
       pooling: config.performance.enable_connection_pooling,
       connections: config.gateway.max_connections_per_host,
@@ -144,8 +162,15 @@ export async function startApp(options: AppOptions): Promise<App> {
       env,
       clock,
       ...(options.log ? { log: options.log } : {}),
-      onSessionStarted: (s) => void persist(s.agentId, s.createdAt, s.lastActivityAt, s.reservedMb),
-      onSessionEnded: (s) => void state.deleteSession(s.agentId).catch(() => undefined),
+      onSessionStarted: (s) =>
+        persist(s.agentId, {
+          name: s.agentId,
+          createdAt: s.createdAt,
+          lastSeenAt: s.lastActivityAt,
+          reservedMb: s.reservedMb,
+          metadata: {},
+        }),
+      onSessionEnded: (s) => persist(s.agentId, null),
     });
     cleanup.push(() => manager.close());
     for (const s of await state.listSessions())

@@ -136,7 +136,11 @@ export class KeyRegistry implements AgentKeyVerifier {
       this.reloadAgain = true;
       return;
     }
-    this.reloading = this.reloadLoop().finally(() => (this.reloading = null));
+    this.reloading = this.reloadLoop().finally(() => {
+      this.reloading = null;
+      // a notice that arrived after the loop's last check but before this point must not be lost
+      if (this.reloadAgain) this.requestReload();
+    });
   }
 
   private async reloadLoop(): Promise<void> {
