@@ -6,7 +6,7 @@ import { issueAgentKey } from './agents/agentKeys.js';
 import { KeyRegistry } from './agents/keyRegistry.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config/schema.js';
-import { CredentialStore, oauthEntryId } from './credentials/store.js';
+import { CredentialStore } from './credentials/store.js';
 import { BASIC_CHALLENGE, basicAuthPassword } from './dashboard/basicAuth.js';
 import { createDashboardRoutes } from './dashboard/routes.js';
 import { ClaudeAuthError } from './errors.js';
@@ -90,13 +90,11 @@ async function simulated(
     state: { url: 'sqlite:state.db' },
   };
   const { refresh_token } = sim.issueTokens({ clientId });
-  await new CredentialStore(simHome).update((d) => {
-    (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, clientId)] = {
-      token_url: sim.tokenUrl,
-      client_id: clientId,
-      grant: 'refresh_token',
-      refresh_token,
-    };
+  await new CredentialStore(simHome).putOAuthEntry({
+    token_url: sim.tokenUrl,
+    client_id: clientId,
+    grant: 'refresh_token',
+    refresh_token,
   });
   return { config: next, home: simHome, sim };
 }

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CredentialStore, oauthEntryId } from '../src/credentials/store.js';
+import { CredentialStore } from '../src/credentials/store.js';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
 import { collect, runCli, spawnCli } from './helpers/cli.js';
 
@@ -49,16 +49,14 @@ ${extra}
 /** An expired access token and a live refresh token in the store, as after a day away. */
 async function seedExpired(): Promise<{ refresh_token: string; access_token: string }> {
   const tokens = sim.issueTokens({ clientId: CLIENT });
-  await new CredentialStore(home).update((d) => {
-    (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, CLIENT)] = {
-      token_url: sim.tokenUrl,
-      client_id: CLIENT,
-      grant: 'refresh_token',
-      access_token: tokens.access_token,
-      refresh_token: tokens.refresh_token,
-      expires_at: Date.now() - 60_000,
-      obtained_at: Date.now() - 3_660_000,
-    };
+  await new CredentialStore(home).putOAuthEntry({
+    token_url: sim.tokenUrl,
+    client_id: CLIENT,
+    grant: 'refresh_token',
+    access_token: tokens.access_token,
+    refresh_token: tokens.refresh_token,
+    expires_at: Date.now() - 60_000,
+    obtained_at: Date.now() - 3_660_000,
   });
   return tokens;
 }

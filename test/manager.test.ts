@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, defaultConfig } from '../src/config/schema.js';
-import { CredentialStore, oauthEntryId } from '../src/credentials/store.js';
+import { CredentialStore } from '../src/credentials/store.js';
 import { ClaudeAuthError } from '../src/errors.js';
 import { OptimizedAuthManager } from '../src/manager.js';
 import type { AuthEvent } from '../src/monitor/events.js';
@@ -54,16 +54,14 @@ async function manager(config: Config, env: NodeJS.ProcessEnv = {}): Promise<Opt
 /** An expired access token with a live refresh token in the store. */
 async function seedExpired(): Promise<void> {
   const t = sim.issueTokens({ clientId: CLIENT });
-  await new CredentialStore(dir).update((d) => {
-    (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, CLIENT)] = {
-      token_url: sim.tokenUrl,
-      client_id: CLIENT,
-      grant: 'refresh_token',
-      access_token: t.access_token,
-      refresh_token: t.refresh_token,
-      expires_at: Date.now() - 1000,
-      obtained_at: Date.now() - 3_601_000,
-    };
+  await new CredentialStore(dir).putOAuthEntry({
+    token_url: sim.tokenUrl,
+    client_id: CLIENT,
+    grant: 'refresh_token',
+    access_token: t.access_token,
+    refresh_token: t.refresh_token,
+    expires_at: Date.now() - 1000,
+    obtained_at: Date.now() - 3_601_000,
   });
 }
 
@@ -156,13 +154,11 @@ describe('OptimizedAuthManager against the simulator', () => {
 
   it('re-login required surfaces as a ClaudeAuthError and an event, and is not retried', async () => {
     const t = sim.issueTokens({ clientId: CLIENT });
-    await new CredentialStore(dir).update((d) => {
-      (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, CLIENT)] = {
-        token_url: sim.tokenUrl,
-        client_id: CLIENT,
-        grant: 'refresh_token',
-        refresh_token: t.refresh_token,
-      };
+    await new CredentialStore(dir).putOAuthEntry({
+      token_url: sim.tokenUrl,
+      client_id: CLIENT,
+      grant: 'refresh_token',
+      refresh_token: t.refresh_token,
     });
     sim.revokeFamily(t.refresh_token);
     const m = await manager(oauthConfig());

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config/schema.js';
-import { CredentialStore, oauthEntryId } from '../src/credentials/store.js';
+import { CredentialStore } from '../src/credentials/store.js';
 import { OptimizedAuthManager } from '../src/manager.js';
 import type { AuthEvent } from '../src/monitor/events.js';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
@@ -40,13 +40,11 @@ describe('soak: short-lived rotating tokens under steady traffic', () => {
     `${AGENTS} agents, ${SECONDS} s, ${LIFETIME_S} s tokens: no expired token upstream, no invalid_grant, no refresh burst`,
     async () => {
       const { refresh_token } = sim.issueTokens({ clientId: CLIENT });
-      await new CredentialStore(dir).update((d) => {
-        (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, CLIENT)] = {
-          token_url: sim.tokenUrl,
-          client_id: CLIENT,
-          grant: 'refresh_token',
-          refresh_token,
-        };
+      await new CredentialStore(dir).putOAuthEntry({
+        token_url: sim.tokenUrl,
+        client_id: CLIENT,
+        grant: 'refresh_token',
+        refresh_token,
       });
       const c = defaultConfig();
       const config = {

@@ -7,7 +7,7 @@ import { KeyRegistry } from '../agents/keyRegistry.js';
 import { BottleneckAnalyzer } from '../analysis/BottleneckAnalyzer.js';
 import type { AnalyzerSignals, Finding, MemorySignal } from '../analysis/types.js';
 import { type Config, defaultConfig } from '../config/schema.js';
-import { CredentialStore, oauthEntryId } from '../credentials/store.js';
+import { CredentialStore } from '../credentials/store.js';
 import { createGateway } from '../gateway/index.js';
 import { OptimizedAuthManager } from '../manager.js';
 import { ClaudeConnectionPool } from '../pool/index.js';
@@ -135,13 +135,11 @@ async function configFor(
   let config: Config = { ...c, auth: { ...c.auth, provider: 'api_key', api_key: REAL_KEY } };
   if (setup.oauthTokenTtlSeconds !== undefined) {
     const { refresh_token } = issue();
-    await new CredentialStore(home).update((d) => {
-      (d.oauth2 ??= {})[oauthEntryId(tokenUrl, OAUTH_CLIENT)] = {
-        token_url: tokenUrl,
-        client_id: OAUTH_CLIENT,
-        grant: 'refresh_token',
-        refresh_token,
-      };
+    await new CredentialStore(home).putOAuthEntry({
+      token_url: tokenUrl,
+      client_id: OAUTH_CLIENT,
+      grant: 'refresh_token',
+      refresh_token,
     });
     config = {
       ...c,

@@ -61,16 +61,14 @@ function stormConfig(sim: Simulator, agents: number): Config {
 /** A new token family whose access token expired a second ago, stored as `claude-auth login` would. */
 async function seedExpired(sim: Simulator, home: string): Promise<void> {
   const t = sim.issueTokens({ clientId: STORM_CLIENT });
-  await new CredentialStore(home).update((d) => {
-    (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, STORM_CLIENT)] = {
-      token_url: sim.tokenUrl,
-      client_id: STORM_CLIENT,
-      grant: 'refresh_token',
-      access_token: t.access_token,
-      refresh_token: t.refresh_token,
-      expires_at: Date.now() - 1000,
-      obtained_at: Date.now() - 3_601_000,
-    };
+  await new CredentialStore(home).putOAuthEntry({
+    token_url: sim.tokenUrl,
+    client_id: STORM_CLIENT,
+    grant: 'refresh_token',
+    access_token: t.access_token,
+    refresh_token: t.refresh_token,
+    expires_at: Date.now() - 1000,
+    obtained_at: Date.now() - 3_601_000,
   });
 }
 

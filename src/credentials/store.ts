@@ -108,6 +108,16 @@ export class CredentialStore {
     });
   }
 
+  /**
+   * Puts one OAuth token set under its id (`oauthEntryId(token_url, client_id)`), as a login
+   * would: under the lock, replacing that entry and keeping everything else.
+   */
+  putOAuthEntry(entry: StoredOAuthTokens): Promise<void> {
+    return this.update((d) => {
+      (d.oauth2 ??= {})[oauthEntryId(entry.token_url, entry.client_id)] = entry;
+    });
+  }
+
   /** Holds the store lock (in-process queue, then the file lock) while `fn` runs. */
   withLock<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(async () => {

@@ -5,7 +5,7 @@ import { Pool } from 'undici';
 import { issueAgentKey } from '../../agents/agentKeys.js';
 import type { App } from '../../app.js';
 import { type Config, defaultConfig } from '../../config/schema.js';
-import { CredentialStore, oauthEntryId } from '../../credentials/store.js';
+import { CredentialStore } from '../../credentials/store.js';
 import { messageHeaders, sendMessage } from './client.js';
 import { type Peer, startPeer } from './peer.js';
 import type { SimAddress } from './peerProtocol.js';
@@ -78,13 +78,11 @@ function benchConfig(sim: SimAddress, agents: number): Config {
 /** A login as `claude-auth login` leaves it: a refresh token (of a new family) in the store. */
 async function seedLogin(peer: Peer, sim: SimAddress, home: string): Promise<void> {
   const { refresh_token } = await peer.call({ op: 'sim.issueTokens', clientId: BENCH_CLIENT_ID });
-  await new CredentialStore(home).update((d) => {
-    (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, BENCH_CLIENT_ID)] = {
-      token_url: sim.tokenUrl,
-      client_id: BENCH_CLIENT_ID,
-      grant: 'refresh_token',
-      refresh_token,
-    };
+  await new CredentialStore(home).putOAuthEntry({
+    token_url: sim.tokenUrl,
+    client_id: BENCH_CLIENT_ID,
+    grant: 'refresh_token',
+    refresh_token,
   });
 }
 

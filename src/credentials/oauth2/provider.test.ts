@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type OAuth2Config } from '../../config/schema.js';
 import { ClaudeAuthError } from '../../errors.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { CredentialStore, oauthEntryId, type StoredOAuthTokens } from '../store.js';
+import { CredentialStore, type StoredOAuthTokens } from '../store.js';
 import { loopbackLogin } from './login.js';
 import { effectiveMarginMs, OAuth2Provider } from './provider.js';
 
@@ -49,14 +49,12 @@ function provider(over: Partial<OAuth2Config> = {}, env: NodeJS.ProcessEnv = {},
 async function seedRefreshToken(extra: Partial<StoredOAuthTokens> = {}): Promise<string> {
   const { refresh_token } = sim.issueTokens({ clientId: 'claude-auth-test' });
   const store = new CredentialStore(dir, { clock });
-  await store.update((d) => {
-    (d.oauth2 ??= {})[oauthEntryId(sim.tokenUrl, 'claude-auth-test')] = {
-      token_url: sim.tokenUrl,
-      client_id: 'claude-auth-test',
-      grant: 'refresh_token',
-      refresh_token,
-      ...extra,
-    };
+  await store.putOAuthEntry({
+    token_url: sim.tokenUrl,
+    client_id: 'claude-auth-test',
+    grant: 'refresh_token',
+    refresh_token,
+    ...extra,
   });
   return refresh_token;
 }
