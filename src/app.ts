@@ -194,6 +194,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     });
     cleanup.push(() => gateway.close());
     manager.sessions.setInFlightSource((id) => gateway.agentCounters(id)?.inFlight ?? 0);
+    if (isLoopbackHost(host)) refuseForeignHosts(gateway);
     mountProbes(gateway, manager);
     const monitorRoutes = createMonitorRoutes(manager.monitor, {
       recommendations: () =>
@@ -233,6 +234,33 @@ export async function startApp(options: AppOptions): Promise<App> {
     await sim?.close();
     throw e;
   }
+}
+
+/**
+ * On a loopback bind, answers only requests addressed to a loopback name: a web page that rebinds
+ * its own domain to 127.0.0.1 (DNS rebinding) must not reach the gateway or the dashboard.
+ */
+function refuseForeignHosts(gateway: Gateway): void {
+  const server = gateway.server;
+  const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const hostHeader = req.headers.host ?? '';
+    const name = hostHeader.startsWith('[')
+      ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
+      : (hostHeader.split(':')[0] ?? '');
+    if (hostHeader !== '' && !isLoopbackHost(name)) {
+      json(res, 403, {
+        type: 'error',
+        error: {
+          type: 'permission_error',
+          message: `this gateway listens on loopback and answers only requests addressed to it (Host ${JSON.stringify(hostHeader)} refused)`,
+        },
+      });
+      return;
+    }
+    for (const l of listeners) l(req, res);
+  });
 }
 
 /** Stops accepting and waits (bounded) until no request is in flight. */

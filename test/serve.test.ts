@@ -56,6 +56,16 @@ describe('claude-auth serve', () => {
     expect(final.stop_reason).toBe('end_turn');
     const ready = await fetch(`${s.url}/readyz`);
     expect(ready.status).toBe(200);
+    // DNS rebinding: a request addressed to another name is refused
+    const { request } = await import('undici');
+    const foreign = await request(`${s.url}/api/dashboard`, { headers: { host: 'attacker.example:8787' } });
+    expect(foreign.statusCode).toBe(403);
+    expect(((await foreign.body.json()) as { error: { type: string } }).error.type).toBe('permission_error');
+    const local = await request(`${s.url}/healthz`, {
+      headers: { host: `localhost:${new URL(s.url).port}` },
+    });
+    expect(local.statusCode).toBe(200);
+    await local.body.dump();
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     s.child.kill('SIGTERM');
     const r = await s.done;
