@@ -15,7 +15,7 @@ import { OptimizedAuthManager } from './manager.js';
 import { createMonitorRoutes } from './monitor/http.js';
 import { ensureHome } from './paths.js';
 import { ClaudeConnectionPool } from './pool/index.js';
-import { type Simulator, startSimulator } from './simulator/index.js';
+import { type Simulator, simulatorOAuthConfig, startSimulator } from './simulator/index.js';
 import { openStateStore } from './state/open.js';
 import type { AgentSessionRecord, StateStore } from './state/types.js';
 
@@ -73,20 +73,8 @@ async function simulated(
   const simHome = ensureHome(join(home, 'simulate'));
   const clientId = 'claude-auth-demo';
   const next: Config = {
-    ...config,
+    ...simulatorOAuthConfig(config, sim, clientId),
     upstream: { base_url: sim.url },
-    auth: {
-      ...config.auth,
-      provider: 'oauth2',
-      oauth2: {
-        ...config.auth.oauth2,
-        token_url: sim.tokenUrl,
-        authorize_url: sim.authorizeUrl,
-        client_id: clientId,
-        grant: 'refresh_token',
-        inject_as: 'authorization',
-      },
-    },
     state: { url: 'sqlite:state.db' },
   };
   const { refresh_token } = sim.issueTokens({ clientId });

@@ -9,7 +9,7 @@ import { CredentialStore } from '../src/credentials/store.js';
 import { ClaudeAuthError } from '../src/errors.js';
 import { OptimizedAuthManager } from '../src/manager.js';
 import type { AuthEvent } from '../src/monitor/events.js';
-import { type Simulator, startSimulator } from '../src/simulator/index.js';
+import { type Simulator, simulatorOAuthConfig, startSimulator } from '../src/simulator/index.js';
 
 const CLIENT = 'fleet';
 let dir: string;
@@ -29,20 +29,7 @@ afterEach(async () => {
 
 function oauthConfig(perf: Partial<Config['performance']> = {}): Config {
   const c = defaultConfig();
-  return {
-    ...c,
-    performance: { ...c.performance, ...perf },
-    auth: {
-      ...c.auth,
-      provider: 'oauth2',
-      oauth2: {
-        ...c.auth.oauth2,
-        token_url: sim.tokenUrl,
-        authorize_url: sim.authorizeUrl,
-        client_id: CLIENT,
-      },
-    },
-  };
+  return simulatorOAuthConfig({ ...c, performance: { ...c.performance, ...perf } }, sim, CLIENT);
 }
 
 async function manager(config: Config, env: NodeJS.ProcessEnv = {}): Promise<OptimizedAuthManager> {

@@ -7,7 +7,7 @@ import { defaultConfig } from '../src/config/schema.js';
 import { CredentialStore } from '../src/credentials/store.js';
 import { OptimizedAuthManager } from '../src/manager.js';
 import type { AuthEvent } from '../src/monitor/events.js';
-import { type Simulator, startSimulator } from '../src/simulator/index.js';
+import { type Simulator, simulatorOAuthConfig, startSimulator } from '../src/simulator/index.js';
 
 /**
  * The issue's soak: 2-second access tokens, 50 agents, 30 seconds of traffic against the simulator.
@@ -46,15 +46,7 @@ describe('soak: short-lived rotating tokens under steady traffic', () => {
         grant: 'refresh_token',
         refresh_token,
       });
-      const c = defaultConfig();
-      const config = {
-        ...c,
-        auth: {
-          ...c.auth,
-          provider: 'oauth2' as const,
-          oauth2: { ...c.auth.oauth2, token_url: sim.tokenUrl, client_id: CLIENT },
-        },
-      };
+      const config = simulatorOAuthConfig(defaultConfig(), sim, CLIENT);
       const manager = await OptimizedAuthManager.create(config, { home: dir });
       const refreshes: number[] = [];
       manager.bus.subscribe((e: AuthEvent) => {

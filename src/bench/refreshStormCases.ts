@@ -5,7 +5,7 @@ import { Pool } from 'undici';
 import { type Config, defaultConfig } from '../config/schema.js';
 import { CredentialStore, oauthEntryId } from '../credentials/store.js';
 import { OptimizedAuthManager } from '../manager.js';
-import type { Simulator } from '../simulator/index.js';
+import { type Simulator, simulatorOAuthConfig } from '../simulator/index.js';
 import { processesCoordinated, processesNaive } from './refreshStormProcesses.js';
 
 /**
@@ -39,23 +39,11 @@ export const STORM_CLIENT = 'claude-auth-storm';
 function stormConfig(sim: Simulator, agents: number): Config {
   const c = defaultConfig();
   const budget = Math.max(c.performance.memory.max_memory_mb, (agents + 1) * 25);
-  return {
-    ...c,
-    performance: {
-      ...c.performance,
-      memory: { ...c.performance.memory, max_memory_mb: budget, gc_threshold_mb: budget },
-    },
-    auth: {
-      ...c.auth,
-      provider: 'oauth2',
-      oauth2: {
-        ...c.auth.oauth2,
-        token_url: sim.tokenUrl,
-        authorize_url: sim.authorizeUrl,
-        client_id: STORM_CLIENT,
-      },
-    },
+  const performance = {
+    ...c.performance,
+    memory: { ...c.performance.memory, max_memory_mb: budget, gc_threshold_mb: budget },
   };
+  return simulatorOAuthConfig({ ...c, performance }, sim, STORM_CLIENT);
 }
 
 /** A new token family whose access token expired a second ago, stored as `claude-auth login` would. */

@@ -1,3 +1,4 @@
+export { simulatorOAuthConfig } from './clientConfig.js';
 export { startSimulator } from './server.js';
 export { fingerprint } from './stats.js';
 export type {

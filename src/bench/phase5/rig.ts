@@ -6,6 +6,7 @@ import { issueAgentKey } from '../../agents/agentKeys.js';
 import type { App } from '../../app.js';
 import { type Config, defaultConfig } from '../../config/schema.js';
 import { CredentialStore } from '../../credentials/store.js';
+import { simulatorOAuthConfig } from '../../simulator/clientConfig.js';
 import { messageHeaders, sendMessage } from './client.js';
 import { type Peer, startPeer } from './peer.js';
 import type { SimAddress } from './peerProtocol.js';
@@ -51,24 +52,12 @@ function benchConfig(sim: SimAddress, agents: number): Config {
   const perAgent = c.performance.memory.default_agent_memory_mb;
   // room for every benchmark agent's session: the figures are of working agents, not of evictions
   const budget = Math.max(c.performance.memory.max_memory_mb, (agents + 16) * perAgent);
+  const performance = {
+    ...c.performance,
+    memory: { ...c.performance.memory, max_memory_mb: budget, gc_threshold_mb: budget },
+  };
   return {
-    ...c,
-    performance: {
-      ...c.performance,
-      memory: { ...c.performance.memory, max_memory_mb: budget, gc_threshold_mb: budget },
-    },
-    auth: {
-      ...c.auth,
-      provider: 'oauth2',
-      oauth2: {
-        ...c.auth.oauth2,
-        token_url: sim.tokenUrl,
-        authorize_url: sim.authorizeUrl,
-        client_id: BENCH_CLIENT_ID,
-        grant: 'refresh_token',
-        inject_as: 'authorization',
-      },
-    },
+    ...simulatorOAuthConfig({ ...c, performance }, sim, BENCH_CLIENT_ID),
     upstream: { base_url: sim.url },
     gateway: { ...c.gateway, host: '127.0.0.1', port: 0 },
     state: { url: 'sqlite:state.db' },
