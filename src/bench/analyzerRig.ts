@@ -11,7 +11,12 @@ import { CredentialStore } from '../credentials/store.js';
 import { createGateway } from '../gateway/index.js';
 import { OptimizedAuthManager } from '../manager.js';
 import { ClaudeConnectionPool } from '../pool/index.js';
-import { type FaultsPatch, startSimulator } from '../simulator/index.js';
+import {
+  type FaultsPatch,
+  type Simulator,
+  simulatorOAuthConfig,
+  startSimulator,
+} from '../simulator/index.js';
 import { openStateStore } from '../state/index.js';
 
 /** The real key the simulator accepts (the gateway injects it; agents never see it). */
@@ -70,9 +75,7 @@ export async function runRig(setup: RigSetup): Promise<RigResult> {
       faults: { ...setup.faults, latencyMs: { messages: 5, ...setup.faults?.latencyMs } },
     });
     closers.push(() => sim.close());
-    const config = await configFor(setup, sim.tokenUrl, home, () =>
-      sim.issueTokens({ clientId: OAUTH_CLIENT }),
-    );
+    const config = await configFor(setup, sim, home, () => sim.issueTokens({ clientId: OAUTH_CLIENT }));
     const manager = await OptimizedAuthManager.create(config, { home });
     closers.push(() => manager.close());
     const store = await openStateStore({ state: { url: 'sqlite:state.db' } }, home);
@@ -127,7 +130,7 @@ export async function runRig(setup: RigSetup): Promise<RigResult> {
 
 async function configFor(
   setup: RigSetup,
-  tokenUrl: string,
+  sim: Pick<Simulator, 'tokenUrl' | 'authorizeUrl'>,
   home: string,
   issue: () => { refresh_token: string },
 ): Promise<Config> {
@@ -136,19 +139,12 @@ async function configFor(
   if (setup.oauthTokenTtlSeconds !== undefined) {
     const { refresh_token } = issue();
     await new CredentialStore(home).putOAuthEntry({
-      token_url: tokenUrl,
+      token_url: sim.tokenUrl,
       client_id: OAUTH_CLIENT,
       grant: 'refresh_token',
       refresh_token,
     });
-    config = {
-      ...c,
-      auth: {
-        ...c.auth,
-        provider: 'oauth2',
-        oauth2: { ...c.auth.oauth2, token_url: tokenUrl, client_id: OAUTH_CLIENT },
-      },
-    };
+    config = simulatorOAuthConfig(c, sim, OAUTH_CLIENT);
   }
   return setup.config ? setup.config(config) : config;
 }
